@@ -1,0 +1,155 @@
+"""The one authorization policy: may this user see or change this thing?
+
+Deny by default, at two levels:
+- every endpoint declares its access with @public or @requires(permission); an endpoint that
+  declares nothing is refused by `enforce_endpoint_access` (installed as a before_request hook);
+- object checks (`may(user, permission, target)`) find a rule for (permission, type of target)
+  or answer False.
+Views, search filters and background jobs all ask this module; nothing else decides.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from .models import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+class Permission(enum.StrEnum):
+    VIEW_DASHBOARD = "dashboard.view"
+    MANAGE_USERS = "users.manage"
+    VIEW_REFERENTIALS = "referentials.view"
+    MANAGE_REFERENTIALS = "referentials.manage"
+    VIEW_JOB = "job.view"
+    # Object permissions, answered by the rules below.
+    VIEW_PORTFOLIO = "portfolio.view"
+    CHANGE_PORTFOLIO = "portfolio.change"
+    COMMENT_PORTFOLIO = "portfolio.comment"
+
+
+# Which roles hold a permission at all; object rules may narrow it further per target.
+ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_DASHBOARD: ALL_ROLES,
+    Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.VIEW_REFERENTIALS: ALL_ROLES,
+    Permission.MANAGE_REFERENTIALS: frozenset({Role.ADMIN}),
+    Permission.VIEW_JOB: ALL_ROLES,
+    Permission.VIEW_PORTFOLIO: ALL_ROLES,
+    Permission.CHANGE_PORTFOLIO: frozenset({Role.CANDIDATE, Role.ADMIN}),
+    Permission.COMMENT_PORTFOLIO: frozenset({Role.TUTOR, Role.ADMIN}),
+}
+
+ObjectRule = Callable[[Any, Any], bool]
+_OBJECT_RULES: dict[tuple[Permission, type], ObjectRule] = {}
+
+
+def object_rule(permission: Permission, target_type: type) -> Callable[[ObjectRule], ObjectRule]:
+    """Register the rule answering `permission` for targets of `target_type`."""
+
+    def register(rule: ObjectRule) -> ObjectRule:
+        _OBJECT_RULES[(permission, target_type)] = rule
+        return rule
+
+    return register
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def may(user, permission: Permission, target: Any = None) -> bool:
+    """True only when a rule explicitly grants `permission` (on `target`) to `user`."""
+    if not _authenticated(user):
+        return False
+    if not user.roles & ROLE_PERMISSIONS.get(permission, frozenset()):
+        return False
+    if target is None:
+        return True
+    rule = _OBJECT_RULES.get((permission, type(target)))
+    return bool(rule and rule(user, target))
+
+
+def authorize(permission: Permission, target: Any = None) -> None:
+    """Abort with 404 when the target does not exist, 403 when the user may not act on it."""
+    if target is None and permission in OBJECT_PERMISSIONS:
+        abort(404)
+    if not may(current_user, permission, target):
+        abort(403)
+
+
+OBJECT_PERMISSIONS = frozenset(
+    {Permission.VIEW_JOB, Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO}
+)
+
+# --- endpoint declarations -------------------------------------------------------------------
+
+PUBLIC = "public"
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without logging in (login page, static files)."""
+    view.access = PUBLIC
+    return view
+
+
+def requires(permission: Permission) -> Callable[[Callable], Callable]:
+    """Mark a view as needing a logged-in user holding `permission` (role level)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper.access = permission
+        return wrapper
+
+    return decorate
+
+
+def endpoint_access(endpoint: str | None) -> str | Permission | None:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    if endpoint == "static":
+        return PUBLIC
+    return getattr(view, "access", None)
+
+
+def enforce_endpoint_access():
+    """before_request hook: refuse any endpoint that did not declare its access."""
+    if request.endpoint is None:  # unknown URL: let Flask answer 404/405
+        return None
+    access = endpoint_access(request.endpoint)
+    if access == PUBLIC:
+        return None
+    if access is None:
+        current_app.logger.error("Endpoint %s declares no access rule: refused", request.endpoint)
+        abort(403)
+    if not _authenticated(current_user):
+        if request.headers.get("HX-Request"):
+            # htmx would swap the login page into a fragment; ask it to navigate instead.
+            response = current_app.response_class(status=401)
+            response.headers["HX-Redirect"] = url_for("accounts.login", next=request.full_path)
+            return response
+        return redirect(url_for("accounts.login", next=request.full_path))
+    if not may(current_user, access):
+        abort(403)
+    return None
+
+
+# --- object rules ----------------------------------------------------------------------------
+
+def _register_object_rules() -> None:
+    from jobs.models import Job
+
+    @object_rule(Permission.VIEW_JOB, Job)
+    def view_job(user, job: Job) -> bool:
+        return user.has_role(Role.ADMIN) or job.created_by_id == user.id
+
+
+_register_object_rules()

@@ -1,0 +1,141 @@
+"""Account operations: creating users, logging in with throttling, one-time password links.
+
+Each function owns its transaction so the CLI, the views and the tests share one code path.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.timeutil import utcnow
+from extensions import db
+
+from .models import LoginFailure, PasswordToken, Role, User, UserRole
+
+MIN_PASSWORD_LENGTH = 12
+TOKEN_LIFETIME = timedelta(days=3)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 30
+# A hash that check_password_hash can chew on, so unknown e-mails cost as much as known ones.
+_DUMMY_HASH = generate_password_hash("probatio-timing-equaliser")
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is French and safe to show."""
+
+
+class LoginThrottled(AccountError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, full_name: str, roles: set[Role] | list[Role], password: str | None = None) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Adresse e-mail invalide.")
+    if not full_name.strip():
+        raise AccountError("Le nom complet est obligatoire.")
+    if not roles:
+        raise AccountError("Choisissez au moins un rôle.")
+    if get_user_by_email(email):
+        raise AccountError("Un compte existe déjà avec cette adresse e-mail.")
+    user = User(email=email, full_name=full_name.strip())
+    user.role_rows = [UserRole(role=Role(role).value) for role in sorted(set(roles))]
+    if password is not None:
+        _check_password_strength(password)
+        user.password_hash = generate_password_hash(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_roles(user: User, roles: set[Role]) -> None:
+    if not roles:
+        raise AccountError("Choisissez au moins un rôle.")
+    user.role_rows = [UserRole(role=Role(role).value) for role in sorted(roles)]
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    db.session.commit()
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+
+
+def _recent_failures(*conditions) -> int:
+    since = utcnow() - THROTTLE_WINDOW
+    return db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.at >= since, *conditions)) or 0
+
+
+def authenticate(email: str, password: str, remote_addr: str) -> User | None:
+    """Return the user when e-mail and password match, None otherwise.
+
+    Raises LoginThrottled when too many recent failures came for this e-mail or address;
+    the caller shows the same message whether or not the e-mail exists.
+    """
+    email = normalise_email(email)
+    if (
+        _recent_failures(LoginFailure.email == email) >= MAX_FAILURES_PER_EMAIL
+        or _recent_failures(LoginFailure.remote_addr == remote_addr) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise LoginThrottled("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
+    user = get_user_by_email(email)
+    ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+    if user and user.password_hash and ok and user.active:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        db.session.commit()
+        return user
+    db.session.add(LoginFailure(email=email, remote_addr=remote_addr))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - THROTTLE_WINDOW))
+    db.session.commit()
+    return None
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_password_token(user: User) -> str:
+    """Create a one-time set-password token, revoking earlier ones; return it in clear once."""
+    now = utcnow()
+    for old in db.session.scalars(select(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordToken(user_id=user.id, token_hash=_hash_token(token), expires_at=now + TOKEN_LIFETIME))
+    db.session.commit()
+    return token
+
+
+def find_valid_token(token: str) -> PasswordToken | None:
+    row = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _hash_token(token)))
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def set_password_with_token(token: str, password: str) -> User:
+    row = find_valid_token(token)
+    if row is None:
+        raise AccountError("Ce lien n'est plus valable. Demandez un nouveau lien à un administrateur.")
+    _check_password_strength(password)
+    row.user.password_hash = generate_password_hash(password)
+    row.used_at = utcnow()
+    db.session.commit()
+    return row.user

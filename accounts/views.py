@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from extensions import db
+
+from . import services
+from .forms import EmptyForm, LoginForm, SetPasswordForm, UserCreateForm
+from .models import Role, User
+from .policy import Permission, public, requires
+
+bp = Blueprint("accounts", __name__)
+
+LOGIN_REFUSED = "Adresse e-mail ou mot de passe incorrect."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("core.dashboard")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "?")
+        except services.LoginThrottled as error:
+            flash(str(error), "error")
+            status = 429
+        else:
+            if user:
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+            flash(LOGIN_REFUSED, "error")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@requires(Permission.VIEW_DASHBOARD)
+def logout():
+    logout_user()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    if services.find_valid_token(token) is None:
+        return render_template("accounts/token_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_with_token(token, form.password.data)
+        except services.AccountError as error:
+            flash(str(error), "error")
+        else:
+            flash("Mot de passe enregistré. Vous pouvez vous connecter.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/set_password.html", form=form)
+
+
+@bp.route("/admin/utilisateurs", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def users():
+    form = UserCreateForm()
+    new_link = None
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.email.data, form.full_name.data, {Role(r) for r in form.roles.data})
+        except services.AccountError as error:
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            token = services.issue_password_token(user)
+            new_link = (user, url_for("accounts.set_password", token=token, _external=True))
+            flash(f"Compte créé pour {user.full_name}.", "success")
+            form = UserCreateForm(formdata=None)
+    all_users = db.session.scalars(select(User).order_by(User.full_name)).all()
+    return render_template("accounts/users.html", form=form, users=all_users, new_link=new_link, action_form=EmptyForm())
+
+
+@bp.route("/admin/utilisateurs/<int:user_id>/lien", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def send_password_link(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    token = services.issue_password_token(user)
+    link = url_for("accounts.set_password", token=token, _external=True)
+    all_users = db.session.scalars(select(User).order_by(User.full_name)).all()
+    flash(f"Nouveau lien créé pour {user.full_name} ; les liens précédents ne fonctionnent plus.", "success")
+    return render_template(
+        "accounts/users.html", form=UserCreateForm(formdata=None), users=all_users, new_link=(user, link), action_form=EmptyForm()
+    )
+
+
+@bp.route("/admin/utilisateurs/<int:user_id>/activation", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def toggle_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
+    else:
+        services.set_active(user, not user.active)
+        flash(f"Compte de {user.full_name} {'réactivé' if user.active else 'désactivé'}.", "success")
+    return redirect(url_for("accounts.users"), code=303)

@@ -1,0 +1,95 @@
+"""Application factory: configuration, extensions, blueprints, CLI. Nothing runs at import."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import ConfigError, load_config
+from extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    try:
+        app.config.from_mapping(load_config())
+    except ConfigError as error:
+        # One clear line instead of a traceback; the process cannot run misconfigured.
+        print(f"Configuration invalide : {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config["PROBATIO_ENV"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    _init_login(app)
+    _init_storage(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from core.errors import register_error_handlers
+    from jobs.services import bind_app
+
+    register_error_handlers(app)
+    bind_app(app)
+    logging.getLogger("minio").setLevel(logging.WARNING)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+def _init_storage(app: Flask) -> None:
+    from storage.factory import store_from_config
+
+    app.extensions["object_store"] = store_from_config(app.config)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from accounts import cli as accounts_cli
+    from accounts import views as accounts_views
+    from accounts.policy import enforce_endpoint_access
+    from core import demo
+    from core import views as core_views
+
+    for blueprint in (core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli):
+        app.register_blueprint(blueprint)
+    app.before_request(enforce_endpoint_access)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from accounts.models import Role
+    from accounts.policy import Permission, may
+    from core.timeutil import format_paris
+
+    app.jinja_env.filters["paris"] = format_paris
+    app.jinja_env.globals.update(may=may, Permission=Permission, Role=Role)

@@ -1,0 +1,149 @@
+"""Configuration read from environment variables, validated once at start.
+
+Every setting has a sane embedded default (SQLite, local folder, on-disk index) so that
+`make run` works on a fresh machine; production swaps parts by environment only.
+A bad value raises ConfigError, which the factory turns into one readable line.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+STORAGE_BACKENDS = ("local", "minio")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    description: str
+
+
+# The single source of truth for the README configuration table (see tests/test_config.py).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "sqlite:///instance/probatio.db", "SQLAlchemy URL of the database (SQLite or PostgreSQL)."),
+    Setting("STORAGE_BACKEND", "local", "Where evidence files are stored: `local` (folder) or `minio` (S3 API)."),
+    Setting("STORAGE_DIR", "instance/objects", "Folder of the local object store."),
+    Setting("MINIO_ENDPOINT", "127.0.0.1:9000", "host:port of the MinIO / S3 server."),
+    Setting("MINIO_ACCESS_KEY", "", "Access key for MinIO."),
+    Setting("MINIO_SECRET_KEY", "", "Secret key for MinIO (never logged)."),
+    Setting("MINIO_BUCKET", "probatio", "Bucket holding the objects; created when missing."),
+    Setting("MINIO_SECURE", "false", "`true` to talk HTTPS to MinIO."),
+    Setting("MINIO_REGION", "us-east-1", "Region used to sign S3 requests."),
+    Setting("SEARCH_INDEX_DIR", "instance/search-index", "Folder of the Whoosh full-text index."),
+    Setting("JOBS_URL", "sqlite:///instance/jobs.db", "Background job queue: `sqlite:///path` or `redis://host:port/db`."),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Signs sessions and CSRF tokens; must be changed in production."),
+    Setting("MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
+    Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Address users reach the app at, used in links printed by commands."),
+    Setting("PROBATIO_ENV", "development", "`development` or `production` (production refuses the default secret key)."),
+)
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}={raw!r} n'est pas un booléen (attendu : true ou false).")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} n'est pas un nombre entier.") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} doit être un entier positif.")
+    return value
+
+
+def _resolve_sqlite(url: str, root: Path) -> str:
+    """Relative SQLite paths are taken from the project root, not from the current directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        path = root / url[len(prefix):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(path)
+    return url
+
+
+def _normalise_database_url(url: str) -> str:
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants an explicit driver.
+    for old in ("postgres://", "postgresql://"):
+        if url.startswith(old):
+            return "postgresql+psycopg://" + url[len(old):]
+    return url
+
+
+def load_config(environ: os._Environ | dict | None = None, root: Path | None = None) -> dict:
+    """Build the Flask config mapping from the environment, or raise ConfigError."""
+    env = os.environ if environ is None else environ
+    root = root or Path(__file__).resolve().parent
+    raw = {s.name: env.get(s.name, s.default) for s in SETTINGS}
+
+    mode = raw["PROBATIO_ENV"].strip().lower()
+    if mode not in ("development", "production"):
+        raise ConfigError(f"PROBATIO_ENV={raw['PROBATIO_ENV']!r} : valeurs possibles development ou production.")
+
+    database_url = _normalise_database_url(raw["DATABASE_URL"].strip())
+    scheme = urlparse(database_url).scheme
+    if not scheme.startswith(("sqlite", "postgresql")):
+        raise ConfigError(f"DATABASE_URL : schéma {scheme or '(vide)'!r} non pris en charge (sqlite ou postgresql).")
+
+    backend = raw["STORAGE_BACKEND"].strip().lower()
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(f"STORAGE_BACKEND={raw['STORAGE_BACKEND']!r} : valeurs possibles {', '.join(STORAGE_BACKENDS)}.")
+    if backend == "minio" and not (raw["MINIO_ACCESS_KEY"] and raw["MINIO_SECRET_KEY"]):
+        raise ConfigError("STORAGE_BACKEND=minio demande MINIO_ACCESS_KEY et MINIO_SECRET_KEY.")
+
+    jobs_url = raw["JOBS_URL"].strip()
+    if not jobs_url.startswith(("sqlite:///", "redis://", "memory://")):
+        raise ConfigError(f"JOBS_URL={jobs_url!r} : attendu sqlite:///chemin ou redis://hôte:port/base.")
+
+    secret_key = raw["SECRET_KEY"]
+    production = mode == "production"
+    if production and secret_key == DEFAULT_SECRET_KEY:
+        raise ConfigError("SECRET_KEY a sa valeur par défaut : choisissez une clé secrète en production.")
+
+    max_upload_mb = _positive_int("MAX_UPLOAD_MB", raw["MAX_UPLOAD_MB"])
+
+    def path(name: str) -> str:
+        value = Path(raw[name])
+        return str(value if value.is_absolute() else root / value)
+
+    return {
+        "PROBATIO_ENV": mode,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _resolve_sqlite(database_url, root),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "STORAGE_BACKEND": backend,
+        "STORAGE_DIR": path("STORAGE_DIR"),
+        "MINIO_ENDPOINT": raw["MINIO_ENDPOINT"],
+        "MINIO_ACCESS_KEY": raw["MINIO_ACCESS_KEY"],
+        "MINIO_SECRET_KEY": raw["MINIO_SECRET_KEY"],
+        "MINIO_BUCKET": raw["MINIO_BUCKET"],
+        "MINIO_SECURE": _bool("MINIO_SECURE", raw["MINIO_SECURE"]),
+        "MINIO_REGION": raw["MINIO_REGION"],
+        "SEARCH_INDEX_DIR": path("SEARCH_INDEX_DIR"),
+        "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,
+        "MAX_UPLOAD_MB": max_upload_mb,
+        "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
+        # Werkzeug enforces this before a view runs; uploads stream below it.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

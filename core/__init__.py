@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: dashboard, error pages, time helpers, demo data."""

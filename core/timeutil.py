@@ -1,0 +1,21 @@
+"""Times are stored as naive UTC in the database and shown in Europe/Paris."""
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC, the form every DateTime column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_paris(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(PARIS)
+
+
+def format_paris(value: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    local = to_paris(value)
+    return local.strftime(pattern) if local else ""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_from_directory
+from flask_login import current_user
+
+from accounts.models import Role
+from accounts.policy import Permission, authorize, public, requires
+from jobs.services import get_job
+
+bp = Blueprint("core", __name__)
+
+HTMX_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "htmx.org" / "dist"
+
+
+@bp.route("/")
+@requires(Permission.VIEW_DASHBOARD)
+def dashboard():
+    sections = [role for role in (Role.ADMIN, Role.JUROR, Role.TUTOR, Role.CANDIDATE) if current_user.has_role(role)]
+    return render_template("core/dashboard.html", sections=sections)
+
+
+@bp.route("/vendor/htmx.min.js")
+@public
+def htmx_script():
+    """htmx as installed from its npm package by the set-up; never copied into the repository."""
+    if not (HTMX_DIST / "htmx.min.js").is_file():
+        abort(404)
+    response = send_from_directory(HTMX_DIST, "htmx.min.js", mimetype="text/javascript", max_age=3600)
+    return response
+
+
+@bp.route("/taches/<job_id>")
+@requires(Permission.VIEW_JOB)
+def job_status(job_id: str):
+    job = get_job(job_id)
+    authorize(Permission.VIEW_JOB, job)
+    return render_template("core/_job_status.html", job=job)

@@ -1,0 +1,1 @@
+"""Background jobs (huey) with their state and progress kept in the database for the web layer."""

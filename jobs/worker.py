@@ -1,0 +1,14 @@
+"""Entry point of the job consumer: `huey_consumer jobs.worker.huey`.
+
+Importing this module registers every task, so the consumer knows all of them.
+"""
+import importlib
+
+from .queue import huey
+
+TASK_MODULES: tuple[str, ...] = ()
+
+for module in TASK_MODULES:
+    importlib.import_module(module)
+
+__all__ = ["huey"]
