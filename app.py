@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROBATIO_ENV"] == "production":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
+    _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -40,6 +41,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     bind_app(app)
     logging.getLogger("minio").setLevel(logging.WARNING)
     return app
+
+
+def _import_models() -> None:
+    """Every model module, so that the metadata (and Alembic) sees every table."""
+    import accounts.models  # noqa: F401
+    import evidence.models  # noqa: F401
+    import jobs.models  # noqa: F401
+    import portfolio.models  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

@@ -32,6 +32,9 @@ class Permission(enum.StrEnum):
     VIEW_PORTFOLIO = "portfolio.view"
     CHANGE_PORTFOLIO = "portfolio.change"
     COMMENT_PORTFOLIO = "portfolio.comment"
+    MANAGE_PORTFOLIOS = "portfolios.manage"
+    VIEW_SUBMISSION = "submission.view"
+    SEARCH_EVIDENCE = "evidence.search"
 
 
 # Which roles hold a permission at all; object rules may narrow it further per target.
@@ -42,8 +45,11 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_REFERENTIALS: frozenset({Role.ADMIN}),
     Permission.VIEW_JOB: ALL_ROLES,
     Permission.VIEW_PORTFOLIO: ALL_ROLES,
-    Permission.CHANGE_PORTFOLIO: frozenset({Role.CANDIDATE, Role.ADMIN}),
+    Permission.CHANGE_PORTFOLIO: frozenset({Role.CANDIDATE}),
     Permission.COMMENT_PORTFOLIO: frozenset({Role.TUTOR, Role.ADMIN}),
+    Permission.MANAGE_PORTFOLIOS: frozenset({Role.ADMIN}),
+    Permission.VIEW_SUBMISSION: ALL_ROLES,
+    Permission.SEARCH_EVIDENCE: ALL_ROLES,
 }
 
 ObjectRule = Callable[[Any, Any], bool]
@@ -85,7 +91,13 @@ def authorize(permission: Permission, target: Any = None) -> None:
 
 
 OBJECT_PERMISSIONS = frozenset(
-    {Permission.VIEW_JOB, Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO}
+    {
+        Permission.VIEW_JOB,
+        Permission.VIEW_PORTFOLIO,
+        Permission.CHANGE_PORTFOLIO,
+        Permission.COMMENT_PORTFOLIO,
+        Permission.VIEW_SUBMISSION,
+    }
 )
 
 # --- endpoint declarations -------------------------------------------------------------------
@@ -144,12 +156,67 @@ def enforce_endpoint_access():
 
 # --- object rules ----------------------------------------------------------------------------
 
+def _is_tutor_of(user, portfolio) -> bool:
+    return user.has_role(Role.TUTOR) and any(t.id == user.id for t in portfolio.tutors)
+
+
 def _register_object_rules() -> None:
+    from evidence.models import Evidence
     from jobs.models import Job
+    from portfolio.models import Portfolio, Submission
 
     @object_rule(Permission.VIEW_JOB, Job)
     def view_job(user, job: Job) -> bool:
         return user.has_role(Role.ADMIN) or job.created_by_id == user.id
+
+    @object_rule(Permission.VIEW_PORTFOLIO, Portfolio)
+    def view_portfolio(user, portfolio: Portfolio) -> bool:
+        return user.has_role(Role.ADMIN) or portfolio.candidate_id == user.id or _is_tutor_of(user, portfolio)
+
+    @object_rule(Permission.CHANGE_PORTFOLIO, Portfolio)
+    def change_portfolio(user, portfolio: Portfolio) -> bool:
+        # Only the candidate builds their portfolio; admins and tutors never edit evidence.
+        return portfolio.candidate_id == user.id
+
+    @object_rule(Permission.COMMENT_PORTFOLIO, Portfolio)
+    def comment_portfolio(user, portfolio: Portfolio) -> bool:
+        return user.has_role(Role.ADMIN) or _is_tutor_of(user, portfolio)
+
+    @object_rule(Permission.VIEW_SUBMISSION, Submission)
+    def view_submission(user, submission: Submission) -> bool:
+        return view_portfolio(user, submission.portfolio) or _sits_on_jury_of(user, submission)
+
+    for permission in (Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO):
+        rule = _OBJECT_RULES[(permission, Portfolio)]
+        # Evidence is governed by its portfolio; a deleted evidence is read-only.
+        _OBJECT_RULES[(permission, Evidence)] = (
+            lambda user, evidence, rule=rule, permission=permission: rule(user, evidence.portfolio)
+            and not (permission is Permission.CHANGE_PORTFOLIO and evidence.deleted_at is not None)
+        )
+
+
+def _sits_on_jury_of(user, submission) -> bool:
+    """Jurors see the submissions of the sessions they sit on (jury sessions arrive with grading)."""
+    return False
+
+
+def visible_portfolio_ids(user):
+    """A SELECT of the portfolio ids `user` may view, for filters inside queries (search, lists)."""
+    from sqlalchemy import false, or_, select
+
+    from portfolio.models import Portfolio, portfolio_tutors
+
+    query = select(Portfolio.id)
+    if not _authenticated(user):
+        return query.where(false())
+    if user.has_role(Role.ADMIN):
+        return query
+    conditions = [Portfolio.candidate_id == user.id]
+    if user.has_role(Role.TUTOR):
+        conditions.append(
+            Portfolio.id.in_(select(portfolio_tutors.c.portfolio_id).where(portfolio_tutors.c.tutor_id == user.id))
+        )
+    return query.where(or_(*conditions))
 
 
 _register_object_rules()

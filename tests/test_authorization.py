@@ -1,53 +1,37 @@
 """The authorization table: every route, every role, the expected status.
 
-A route missing from ROUTES fails `test_every_route_is_in_the_table`, so new routes cannot
-slip past the policy unnoticed. Object-level cases use objects that the role does not own.
+Each area keeps its part of the table in tests/authorization/routes_*.py; a route missing from
+the merged table fails `test_every_route_is_in_the_table`, so no route slips past the policy.
+Object-level cases use a world where each role owns some things and not others.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import importlib
+import pkgutil
 
 import pytest
 
+import tests.authorization as tables
 from accounts.models import Role
 from extensions import db
 from jobs.models import Job
+from tests import factories
+from tests.authorization.cases import ROLES, Case
 from tests.conftest import PASSWORD, csrf_token_from
 
-ROLES = ("anonymous", "candidate", "tutor", "juror", "admin")
+
+def _merged_routes() -> dict[str, Case]:
+    routes: dict[str, Case] = {}
+    for module_info in pkgutil.iter_modules(tables.__path__):
+        if module_info.name.startswith("routes_"):
+            module = importlib.import_module(f"tests.authorization.{module_info.name}")
+            overlap = routes.keys() & module.ROUTES.keys()
+            assert not overlap, f"endpoints listed twice: {overlap}"
+            routes.update(module.ROUTES)
+    return routes
 
 
-@dataclass(frozen=True)
-class Case:
-    method: str
-    url: Callable[[dict], str]
-    expected: dict[str, int]
-
-
-def expect(anonymous, candidate, tutor, juror, admin) -> dict[str, int]:
-    return dict(zip(ROLES, (anonymous, candidate, tutor, juror, admin)))
-
-
-ADMIN_ONLY = expect(302, 403, 403, 403, 200)
-ANY_USER = expect(302, 200, 200, 200, 200)
-
-ROUTES: dict[str, Case] = {
-    "static": Case("GET", lambda w: "/static/css/app.css", expect(200, 200, 200, 200, 200)),
-    "core.htmx_script": Case("GET", lambda w: "/vendor/htmx.min.js", expect(200, 200, 200, 200, 200)),
-    "core.dashboard": Case("GET", lambda w: "/", ANY_USER),
-    "core.job_status": Case("GET", lambda w: f"/taches/{w['admin_job']}", expect(302, 403, 403, 403, 200)),
-    "accounts.login": Case("GET", lambda w: "/connexion", expect(200, 302, 302, 302, 302)),
-    "accounts.logout": Case("POST", lambda w: "/deconnexion", expect(302, 302, 302, 302, 302)),
-    "accounts.set_password": Case("GET", lambda w: "/mot-de-passe/jeton-inconnu", expect(404, 404, 404, 404, 404)),
-    "accounts.users": Case("GET", lambda w: "/admin/utilisateurs", ADMIN_ONLY),
-    "accounts.send_password_link": Case(
-        "POST", lambda w: f"/admin/utilisateurs/{w['other'].id}/lien", expect(302, 403, 403, 403, 200)
-    ),
-    "accounts.toggle_active": Case(
-        "POST", lambda w: f"/admin/utilisateurs/{w['other'].id}/activation", expect(302, 403, 403, 403, 303)
-    ),
-}
+ROUTES = _merged_routes()
 
 
 def test_every_route_is_in_the_table(app):
@@ -68,12 +52,26 @@ def test_every_endpoint_declares_its_access(app):
 
 @pytest.fixture()
 def world(app_ctx, make_user):
+    """Users of every role; the candidate's own portfolio (tutored by the tutor) and a stranger's."""
     users = {role.value: make_user(role) for role in Role}
     other = make_user(Role.CANDIDATE)
+    certification = factories.make_certification()
+    own = factories.make_portfolio(users["candidate"], certification, tutors=[users["tutor"]])
+    foreign = factories.make_portfolio(other, certification)
+    own_evidence = factories.make_evidence(own)
+    foreign_evidence = factories.make_evidence(foreign)
+    own_version = factories.add_version(own_evidence, b"journal du pare-feu\n", "pare-feu.log", "text/plain")
+    foreign_version = factories.add_version(foreign_evidence, b"autre journal\n", "autre.log", "text/plain")
     job = Job(id="00000000-0000-0000-0000-000000000001", kind="test", title="Tâche", created_by_id=users["admin"].id)
     db.session.add(job)
     db.session.commit()
-    return {"users": users, "other": other, "admin_job": job.id}
+    return {
+        "users": users, "other": other, "certification": certification, "admin_job": job.id,
+        "own_portfolio": own, "foreign_portfolio": foreign,
+        "own_evidence": own_evidence, "foreign_evidence": foreign_evidence,
+        "own_version": own_version, "foreign_version": foreign_version,
+        "criterion": certification.blocs[0].evaluations[0].criteria[0],
+    }
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
@@ -93,7 +91,7 @@ def test_route_status_for_role(app_ctx, world, endpoint, role):
         response = client.get(url)
     else:
         token = csrf_token_from(client.get("/connexion" if role == "anonymous" else "/").get_data(as_text=True))
-        response = client.open(url, method=case.method, data={"csrf_token": token})
+        response = client.open(url, method=case.method, data={"csrf_token": token, **case.data(world)})
     assert response.status_code == case.expected[role], f"{case.method} {url} as {role}"
-    if response.status_code == 302 and role == "anonymous" and endpoint not in ("accounts.logout",):
+    if response.status_code == 302 and role == "anonymous":
         assert "/connexion" in response.headers["Location"]

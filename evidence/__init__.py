@@ -1,0 +1,1 @@
+"""Evidence, its files and versions, claims on criteria, comments; upload, extraction, search."""

@@ -1,0 +1,1 @@
+"""Referentials (certifications and their criteria), portfolios, coverage and submissions."""
