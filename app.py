@@ -77,8 +77,9 @@ def _register_blueprints(app: Flask) -> None:
     from accounts.policy import enforce_endpoint_access
     from core import demo
     from core import views as core_views
+    from evidence import file_views, search_views
 
-    for blueprint in (core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli):
+    for blueprint in (core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli, file_views.bp, search_views.bp):
         app.register_blueprint(blueprint)
     app.before_request(enforce_endpoint_access)
 
