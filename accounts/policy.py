@@ -200,6 +200,20 @@ def _sits_on_jury_of(user, submission) -> bool:
     return False
 
 
+def visible_submission_ids(user):
+    """A SELECT of the submission ids `user` may view through a jury session (none until grading)."""
+    from sqlalchemy import false, select
+
+    from portfolio.models import Submission
+
+    query = select(Submission.id)
+    if not _authenticated(user):
+        return query.where(false())
+    if user.has_role(Role.ADMIN):
+        return query
+    return query.where(false())
+
+
 def visible_portfolio_ids(user):
     """A SELECT of the portfolio ids `user` may view, for filters inside queries (search, lists)."""
     from sqlalchemy import false, or_, select
