@@ -1,0 +1,162 @@
+"""Objects as files in a folder: root/sha256/ab/cd/<hex>, uploads in progress in root/tmp/."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+from storage.base import (
+    CHUNK_SIZE,
+    HashingReader,
+    ObjectNotFound,
+    ObjectRef,
+    ObjectStat,
+    ObjectStore,
+    StorageError,
+    check_key,
+    is_valid_key,
+    sha256_of_key,
+)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class LocalStore(ObjectStore):
+    """A folder on a local or mounted file system.
+
+    A file becomes visible under its key only once complete and synced (temporary file in
+    root/tmp, fsync, atomic rename, fsync of the folder), so a crash leaves at worst an orphan in
+    root/tmp, which keys() never lists.
+    """
+
+    name = "local"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.objects_dir = self.root / "sha256"
+        self.tmp_dir = self.root / "tmp"
+
+    def __repr__(self) -> str:
+        return f"LocalStore(root={str(self.root)!r})"
+
+    def _error(self, action: str, error: OSError, key: str | None = None) -> StorageError:
+        detail = error.strerror or type(error).__name__
+        return StorageError(self.name, action, f"erreur du système de fichiers : {detail}", key=key)
+
+    def _path(self, action: str, key: str) -> Path:
+        check_key(self.name, action, key)
+        _, first, second, digest = key.split("/")
+        return self.objects_dir / first / second / digest
+
+    def put(
+        self,
+        stream: BinaryIO,
+        length: int | None = None,
+        *,
+        max_size: int | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ObjectRef:
+        reader = HashingReader(stream, self.name, length=length, max_size=max_size, on_progress=on_progress)
+        try:
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_path = tempfile.mkstemp(dir=self.tmp_dir, prefix="put-", suffix=".part")
+        except OSError as error:
+            raise self._error("put", error) from error
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := reader.read(CHUNK_SIZE):
+                    out.write(chunk)
+                ref = reader.finish()
+                out.flush()
+                os.fsync(out.fileno())
+            final = self._path("put", ref.key)
+            if final.exists():
+                _unlink_quietly(tmp_path)
+                return ref
+            created = not final.parent.is_dir()
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp_path, 0o444)  # content-addressed objects never change
+            os.replace(tmp_path, final)
+            _fsync_dir(final.parent)
+            if created:
+                _fsync_dir(final.parent.parent)
+                _fsync_dir(self.objects_dir)
+            return ref
+        except BaseException as error:
+            _unlink_quietly(tmp_path)
+            if isinstance(error, OSError) and error is not reader.source_error:
+                raise self._error("put", error) from error
+            raise
+
+    def open(self, key: str) -> BinaryIO:
+        path = self._path("open", key)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(self.name, "open", key) from None
+        except OSError as error:
+            raise self._error("open", error, key) from error
+
+    def url(self, key: str, filename: str, expires: timedelta = timedelta(minutes=5)) -> str | None:
+        check_key(self.name, "url", key)
+        return None
+
+    def delete(self, key: str) -> None:
+        path = self._path("delete", key)
+        try:
+            _unlink_quietly(path)
+        except OSError as error:
+            raise self._error("delete", error, key) from error
+
+    def exists(self, key: str) -> bool:
+        return self._path("exists", key).is_file()
+
+    def stat(self, key: str) -> ObjectStat:
+        path = self._path("stat", key)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise ObjectNotFound(self.name, "stat", key) from None
+        except OSError as error:
+            raise self._error("stat", error, key) from error
+        return ObjectStat(
+            key=key,
+            size=info.st_size,
+            sha256=sha256_of_key(key),
+            modified=datetime.fromtimestamp(info.st_mtime, tz=timezone.utc),
+        )
+
+    def keys(self) -> Iterator[str]:
+        try:
+            for first in sorted(_subdirs(self.objects_dir)):
+                for second in sorted(_subdirs(self.objects_dir / first)):
+                    with os.scandir(self.objects_dir / first / second) as entries:
+                        for entry in entries:
+                            key = f"sha256/{first}/{second}/{entry.name}"
+                            if entry.is_file() and is_valid_key(key):
+                                yield key
+        except OSError as error:
+            raise self._error("keys", error) from error
+
+
+def _subdirs(path: Path) -> list[str]:
+    if not path.is_dir():
+        return []
+    with os.scandir(path) as entries:
+        return [entry.name for entry in entries if entry.is_dir()]
