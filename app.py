@@ -78,8 +78,16 @@ def _register_blueprints(app: Flask) -> None:
     from core import demo
     from core import views as core_views
     from evidence import file_views, search_views
+    from evidence import views as evidence_views
+    from portfolio import referential_cli, referential_views
+    from portfolio import views as portfolio_views
 
-    for blueprint in (core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli, file_views.bp, search_views.bp):
+    blueprints = (
+        core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
+        portfolio_views.bp, referential_views.bp, referential_cli.cli,
+        evidence_views.bp, file_views.bp, search_views.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.before_request(enforce_endpoint_access)
 

@@ -32,6 +32,7 @@ class Permission(enum.StrEnum):
     VIEW_PORTFOLIO = "portfolio.view"
     CHANGE_PORTFOLIO = "portfolio.change"
     COMMENT_PORTFOLIO = "portfolio.comment"
+    REVIEW_PORTFOLIO = "portfolio.review"
     MANAGE_PORTFOLIOS = "portfolios.manage"
     VIEW_SUBMISSION = "submission.view"
     SEARCH_EVIDENCE = "evidence.search"
@@ -46,7 +47,8 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_JOB: ALL_ROLES,
     Permission.VIEW_PORTFOLIO: ALL_ROLES,
     Permission.CHANGE_PORTFOLIO: frozenset({Role.CANDIDATE}),
-    Permission.COMMENT_PORTFOLIO: frozenset({Role.TUTOR, Role.ADMIN}),
+    Permission.COMMENT_PORTFOLIO: frozenset({Role.CANDIDATE, Role.TUTOR, Role.ADMIN}),
+    Permission.REVIEW_PORTFOLIO: frozenset({Role.TUTOR, Role.ADMIN}),
     Permission.MANAGE_PORTFOLIOS: frozenset({Role.ADMIN}),
     Permission.VIEW_SUBMISSION: ALL_ROLES,
     Permission.SEARCH_EVIDENCE: ALL_ROLES,
@@ -96,6 +98,7 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.VIEW_PORTFOLIO,
         Permission.CHANGE_PORTFOLIO,
         Permission.COMMENT_PORTFOLIO,
+        Permission.REVIEW_PORTFOLIO,
         Permission.VIEW_SUBMISSION,
     }
 )
@@ -180,13 +183,20 @@ def _register_object_rules() -> None:
 
     @object_rule(Permission.COMMENT_PORTFOLIO, Portfolio)
     def comment_portfolio(user, portfolio: Portfolio) -> bool:
+        # Tutors and admins comment; the candidate answers in the same threads.
+        return user.has_role(Role.ADMIN) or _is_tutor_of(user, portfolio) or portfolio.candidate_id == user.id
+
+    @object_rule(Permission.REVIEW_PORTFOLIO, Portfolio)
+    def review_portfolio(user, portfolio: Portfolio) -> bool:
         return user.has_role(Role.ADMIN) or _is_tutor_of(user, portfolio)
 
     @object_rule(Permission.VIEW_SUBMISSION, Submission)
     def view_submission(user, submission: Submission) -> bool:
         return view_portfolio(user, submission.portfolio) or _sits_on_jury_of(user, submission)
 
-    for permission in (Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO):
+    for permission in (
+        Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO, Permission.REVIEW_PORTFOLIO
+    ):
         rule = _OBJECT_RULES[(permission, Portfolio)]
         # Evidence is governed by its portfolio; a deleted evidence is read-only.
         _OBJECT_RULES[(permission, Evidence)] = (

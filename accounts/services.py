@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,7 +57,7 @@ def create_user(email: str, full_name: str, roles: set[Role] | list[Role], passw
     user.role_rows = [UserRole(role=Role(role).value) for role in sorted(set(roles))]
     if password is not None:
         _check_password_strength(password)
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = _hash_password(password)
     db.session.add(user)
     db.session.commit()
     return user
@@ -72,6 +73,12 @@ def set_roles(user: User, roles: set[Role]) -> None:
 def set_active(user: User, active: bool) -> None:
     user.active = active
     db.session.commit()
+
+
+def _hash_password(password: str) -> str:
+    # Tests lower the work factor through PASSWORD_HASH_METHOD; production keeps Werkzeug's default.
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
 
 
 def _check_password_strength(password: str) -> None:
@@ -135,7 +142,7 @@ def set_password_with_token(token: str, password: str) -> User:
     if row is None:
         raise AccountError("Ce lien n'est plus valable. Demandez un nouveau lien à un administrateur.")
     _check_password_strength(password)
-    row.user.password_hash = generate_password_hash(password)
+    row.user.password_hash = _hash_password(password)
     row.used_at = utcnow()
     db.session.commit()
     return row.user

@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from accounts.models import Role
 from accounts.policy import Permission, authorize, public, requires
+from evidence import services as evidence_services
 from jobs.services import get_job
+from portfolio import services as portfolio_services
 
 bp = Blueprint("core", __name__)
 
@@ -18,7 +20,13 @@ HTMX_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "htmx.org"
 @requires(Permission.VIEW_DASHBOARD)
 def dashboard():
     sections = [role for role in (Role.ADMIN, Role.JUROR, Role.TUTOR, Role.CANDIDATE) if current_user.has_role(role)]
-    return render_template("core/dashboard.html", sections=sections)
+    context = {"sections": sections}
+    if current_user.has_role(Role.CANDIDATE):
+        context["my_portfolios"] = portfolio_services.portfolios_of_candidate(current_user)
+        context["unread_comments"] = evidence_services.unread_comments_for_candidate(current_user)
+    if current_user.has_role(Role.TUTOR):
+        context["tutored_portfolios"] = portfolio_services.portfolios_of_tutor(current_user)
+    return render_template("core/dashboard.html", **context)
 
 
 @bp.route("/vendor/htmx.min.js")

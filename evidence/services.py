@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from accounts.models import User
 from core.timeutil import utcnow
 from extensions import db
-from portfolio.models import Portfolio
+from portfolio.models import Criterion, Deliverable, Portfolio
 
-from .models import AcquisitionContext, Evidence, EvidenceStatus
+from .models import AcquisitionContext, Claim, Comment, Evidence, EvidenceStatus, StatusChange
 
 
 class EvidenceError(Exception):
@@ -87,5 +88,152 @@ def live_evidence(portfolio: Portfolio) -> list[Evidence]:
     return list(
         db.session.scalars(
             select(Evidence).where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None)).order_by(Evidence.number)
+        )
+    )
+
+
+# --- claims and deliverables ----------------------------------------------------------------
+
+def add_claim(evidence: Evidence, criterion_id: int, justification: str) -> Claim:
+    """Tie the evidence to a criterion of its own certification, with the candidate's justification."""
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None or criterion.certification_id != evidence.portfolio.certification_id:
+        raise EvidenceError("Ce critère n'appartient pas au référentiel de votre certification.")
+    if not justification.strip():
+        raise EvidenceError("Expliquez en quoi cette preuve démontre le critère (justification obligatoire).")
+    existing = db.session.scalar(select(Claim).where(Claim.evidence_id == evidence.id, Claim.criterion_id == criterion_id))
+    if existing:
+        existing.justification = justification.strip()
+        db.session.commit()
+        return existing
+    claim = Claim(evidence_id=evidence.id, criterion_id=criterion_id, justification=justification.strip())
+    db.session.add(claim)
+    db.session.commit()
+    return claim
+
+
+def update_claim(claim: Claim, justification: str) -> Claim:
+    if not justification.strip():
+        raise EvidenceError("La justification ne peut pas être vide.")
+    claim.justification = justification.strip()
+    db.session.commit()
+    return claim
+
+
+def remove_claim(claim: Claim) -> None:
+    db.session.delete(claim)
+    db.session.commit()
+
+
+def set_deliverables(evidence: Evidence, deliverable_ids: set[int]) -> None:
+    deliverables = db.session.scalars(select(Deliverable).where(Deliverable.id.in_(deliverable_ids))).all() if deliverable_ids else []
+    certification_id = evidence.portfolio.certification_id
+    if len(deliverables) != len(deliverable_ids) or any(
+        d.evaluation.bloc.certification_id != certification_id for d in deliverables
+    ):
+        raise EvidenceError("Un des livrables choisis n'appartient pas au référentiel de votre certification.")
+    evidence.deliverables = list(deliverables)
+    db.session.commit()
+
+
+def find_criteria(certification_id: int, text: str, limit: int = 30) -> list[Criterion]:
+    """Criteria of a certification whose code, key, heading or text contain every word typed."""
+    query = select(Criterion).where(Criterion.certification_id == certification_id)
+    for word in text.split()[:8]:
+        pattern = f"%{word}%"
+        query = query.where(
+            Criterion.code.ilike(pattern) | Criterion.key.ilike(pattern) | Criterion.text.ilike(pattern) | Criterion.heading.ilike(pattern)
+        )
+    return list(db.session.scalars(query.order_by(Criterion.key).limit(limit)))
+
+
+# --- review status and comments ---------------------------------------------------------------
+
+# Who may move an evidence from one status to another.
+CANDIDATE_TRANSITIONS = {
+    (EvidenceStatus.DRAFT, EvidenceStatus.READY),
+    (EvidenceStatus.CHANGES_REQUESTED, EvidenceStatus.READY),
+    (EvidenceStatus.READY, EvidenceStatus.DRAFT),
+}
+REVIEWER_TRANSITIONS = {
+    (EvidenceStatus.READY, EvidenceStatus.CHANGES_REQUESTED),
+    (EvidenceStatus.READY, EvidenceStatus.APPROVED),
+    (EvidenceStatus.APPROVED, EvidenceStatus.CHANGES_REQUESTED),
+    (EvidenceStatus.CHANGES_REQUESTED, EvidenceStatus.APPROVED),
+}
+
+
+def change_status(evidence: Evidence, new_status: str, by: User, as_reviewer: bool) -> StatusChange:
+    try:
+        target = EvidenceStatus(new_status)
+    except ValueError:
+        raise EvidenceError("Statut inconnu.") from None
+    current = EvidenceStatus(evidence.status)
+    allowed = REVIEWER_TRANSITIONS if as_reviewer else CANDIDATE_TRANSITIONS
+    if (current, target) not in allowed:
+        raise EvidenceError(f"Passage de « {current.label} » à « {target.label} » impossible.")
+    change = StatusChange(
+        evidence_id=evidence.id, from_status=current.value, to_status=target.value, changed_by_id=by.id, changed_at=utcnow()
+    )
+    evidence.status = target.value
+    db.session.add(change)
+    db.session.commit()
+    return change
+
+
+def add_comment(evidence: Evidence, author: User, body: str, parent_id: int | None = None, claim_id: int | None = None) -> Comment:
+    body = body.strip()
+    if not body:
+        raise EvidenceError("Le commentaire est vide.")
+    if len(body) > 10_000:
+        raise EvidenceError("Le commentaire dépasse 10 000 caractères.")
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.evidence_id != evidence.id:
+            raise EvidenceError("Le commentaire auquel vous répondez n'existe plus.")
+        # Threads are one level deep: a reply to a reply joins the same thread.
+        parent_id = parent.parent_id or parent.id
+    if claim_id is not None:
+        claim_row = db.session.get(Claim, claim_id)
+        if claim_row is None or claim_row.evidence_id != evidence.id:
+            raise EvidenceError("Ce rattachement n'appartient pas à cette preuve.")
+    comment = Comment(evidence_id=evidence.id, author_id=author.id, body=body, parent_id=parent_id, claim_id=claim_id)
+    # The candidate's own words are never "unread" for them.
+    if author.id == evidence.portfolio.candidate_id:
+        comment.read_by_candidate_at = utcnow()
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def comment_threads(evidence: Evidence) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            select(Comment).where(Comment.evidence_id == evidence.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)
+        )
+    )
+
+
+def mark_comments_read(evidence: Evidence, reader: User) -> None:
+    if reader.id != evidence.portfolio.candidate_id:
+        return
+    now = utcnow()
+    rows = db.session.scalars(select(Comment).where(Comment.evidence_id == evidence.id, Comment.read_by_candidate_at.is_(None)))
+    changed = False
+    for row in rows:
+        row.read_by_candidate_at = now
+        changed = True
+    if changed:
+        db.session.commit()
+
+
+def unread_comments_for_candidate(candidate: User) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .join(Evidence, Evidence.id == Comment.evidence_id)
+            .join(Portfolio, Portfolio.id == Evidence.portfolio_id)
+            .where(Portfolio.candidate_id == candidate.id, Comment.read_by_candidate_at.is_(None))
+            .order_by(Comment.created_at.desc())
         )
     )

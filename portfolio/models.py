@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -31,11 +31,16 @@ criterion_competences = Table(
 
 class Certification(db.Model):
     __tablename__ = "certifications"
-    __table_args__ = (UniqueConstraint("code", "version_number"),)
+    __table_args__ = (UniqueConstraint("lineage", "version_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), index=True)
+    # The versions of one certification share a lineage: its official code, or its key when the
+    # document states no code.
+    lineage: Mapped[str] = mapped_column(String(60), index=True)
     version_number: Mapped[int]
+    code: Mapped[str | None] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
     title: Mapped[str] = mapped_column(String(300))
     certifier: Mapped[str] = mapped_column(String(300), default="")
     level: Mapped[str] = mapped_column(String(40), default="")
@@ -43,6 +48,8 @@ class Certification(db.Model):
     validation_date: Mapped[str | None] = mapped_column(String(10))
     source_name: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the canonical portable form: the same content loads only once per lineage.
+    content_sha256: Mapped[str] = mapped_column(String(64))
     dossier_min_pages: Mapped[int | None]
     interview_minutes: Mapped[int | None]
     questionnaire_minutes: Mapped[int | None]
@@ -58,7 +65,7 @@ class Certification(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.code}, version {self.version_number})"
+        return f"{self.title} ({self.lineage}, version {self.version_number})"
 
 
 class Bloc(db.Model):
@@ -86,7 +93,9 @@ class Competence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bloc_id: Mapped[int] = mapped_column(ForeignKey("blocs.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
     savoir_faire: Mapped[list] = mapped_column(JSON, default=list)
     position: Mapped[int]
 
@@ -187,3 +196,8 @@ class Submission(db.Model):
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
 
     portfolio: Mapped[Portfolio] = relationship(back_populates="submissions")
+
+
+@event.listens_for(Submission, "before_update")
+def _submissions_are_frozen(mapper, connection, target: Submission) -> None:
+    raise ValueError("Un dépôt est figé : il ne peut pas être modifié.")

@@ -15,10 +15,10 @@ class PortfolioError(Exception):
 
 def current_certifications() -> list[Certification]:
     """The latest version of each loaded certification, by title."""
-    certifications = db.session.scalars(select(Certification).order_by(Certification.code, Certification.version_number))
+    certifications = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number))
     latest: dict[str, Certification] = {}
     for certification in certifications:
-        latest[certification.code] = certification
+        latest[certification.lineage] = certification
     return sorted(latest.values(), key=lambda c: c.title)
 
 

@@ -46,6 +46,7 @@ def app(tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url(root),
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
         "SEARCH_INDEX_DIR": str(root / "index"),
     }
     if os.environ.get("STORAGE_BACKEND", "local") == "local":

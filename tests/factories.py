@@ -14,13 +14,13 @@ from portfolio.services import enrol_candidate
 def make_certification(code: str = "RNCP-TEST", criteria_per_evaluation: int = 3, blocs: int = 2) -> Certification:
     """A hand-built certification: `blocs` blocs, one evaluation each, a few criteria and deliverables."""
     certification = Certification(
-        code=code, version_number=1, title=f"Titre de test {code}", certifier="Probatio", level="5",
+        lineage=code, code=code, key=code, content_sha256="0" * 64, version_number=1, title=f"Titre de test {code}", certifier="Probatio", level="5",
         source_name="test.txt", source_sha256="0" * 64, dossier_min_pages=60, interview_minutes=20,
         questionnaire_minutes=10, extra_time_ratio="1/3",
     )
     for b in range(1, blocs + 1):
         bloc = Bloc(code=f"BC0{b}", title=f"Bloc {b} : administrer le réseau", position=b)
-        competence = Competence(code=f"C{b}.1", text=f"Compétence {b}.1 : configurer les équipements", position=0)
+        competence = Competence(code=f"C{b}.1", key=f"{code}/BC0{b}/C{b}.1", text=f"Compétence {b}.1 : configurer les équipements", position=0)
         bloc.competences.append(competence)
         evaluation = Evaluation(code="E1", modality="Mise en situation professionnelle", position=0)
         evaluation.competences = [competence]

@@ -15,6 +15,7 @@ import tests.authorization as tables
 from accounts.models import Role
 from extensions import db
 from jobs.models import Job
+from portfolio.submissions import submit_portfolio
 from tests import factories
 from tests.authorization.cases import ROLES, Case
 from tests.conftest import PASSWORD, csrf_token_from
@@ -62,6 +63,9 @@ def world(app_ctx, make_user):
     foreign_evidence = factories.make_evidence(foreign)
     own_version = factories.add_version(own_evidence, b"journal du pare-feu\n", "pare-feu.log", "text/plain")
     foreign_version = factories.add_version(foreign_evidence, b"autre journal\n", "autre.log", "text/plain")
+    own_claim = factories.claim(own_evidence, certification.blocs[0].evaluations[0].criteria[0])
+    foreign_claim = factories.claim(foreign_evidence, certification.blocs[0].evaluations[0].criteria[0])
+    own_submission = submit_portfolio(own, users["candidate"])
     job = Job(id="00000000-0000-0000-0000-000000000001", kind="test", title="Tâche", created_by_id=users["admin"].id)
     db.session.add(job)
     db.session.commit()
@@ -70,6 +74,7 @@ def world(app_ctx, make_user):
         "own_portfolio": own, "foreign_portfolio": foreign,
         "own_evidence": own_evidence, "foreign_evidence": foreign_evidence,
         "own_version": own_version, "foreign_version": foreign_version,
+        "own_claim": own_claim, "foreign_claim": foreign_claim, "own_submission": own_submission,
         "criterion": certification.blocs[0].evaluations[0].criteria[0],
     }
 

@@ -1,0 +1,49 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from .models import AcquisitionContext
+
+
+class EvidenceForm(FlaskForm):
+    title = StringField("Titre", validators=[DataRequired("Le titre est obligatoire."), Length(max=300)])
+    description = TextAreaField(
+        "Description : ce qui a été fait, par qui, avec quels outils", validators=[Length(max=20_000)]
+    )
+    context = SelectField(
+        "Contexte d'acquisition", choices=[(c.value, c.label) for c in AcquisitionContext], default=AcquisitionContext.COMPANY.value
+    )
+    organisation = StringField("Organisation (entreprise, centre de formation)", validators=[Length(max=300)])
+    period = StringField("Période (par exemple : mars à juin 2026)", validators=[Length(max=100)])
+    confidentiality_note = TextAreaField("Note de confidentialité", validators=[Length(max=5_000)])
+
+
+class ClaimForm(FlaskForm):
+    criterion_id = IntegerField("Critère", validators=[DataRequired("Choisissez un critère.")])
+    justification = TextAreaField(
+        "Justification : en quoi cette preuve démontre le critère",
+        validators=[DataRequired("La justification est obligatoire."), Length(max=10_000)],
+    )
+
+
+class JustificationForm(FlaskForm):
+    justification = TextAreaField("Justification", validators=[DataRequired("La justification est obligatoire."), Length(max=10_000)])
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class DeliverablesForm(FlaskForm):
+    deliverables = CheckboxListField("Livrables fournis par cette preuve", coerce=int, validators=[Optional()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Commentaire", validators=[DataRequired("Le commentaire est vide."), Length(max=10_000)])
+    parent_id = HiddenField()
+    claim_id = SelectField("Critère concerné (facultatif)", coerce=str, choices=[("", "Toute la preuve")], validate_choice=False)
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,175 @@
+"""Coverage of a portfolio: which criteria and deliverables have evidence, and how far along.
+
+Built from a fixed number of queries whatever the number of evidence items, so the portfolio page
+stays fast for large portfolios (see bench/pages.py).
+"""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from evidence.models import Claim, Evidence, EvidenceFile, EvidenceStatus, EvidenceVersion, evidence_deliverables
+from extensions import db
+
+from .models import Bloc, Criterion, Deliverable, Evaluation, Portfolio
+
+# Rough page counts per element, for the dossier estimate shown before the real export exists.
+FIXED_PAGES = 4  # title page, contents, presentation, correspondence table
+PAGES_PER_EVIDENCE = 1.0
+PAGES_PER_IMAGE = 0.5
+PAGES_PER_TEXT_KB = 0.25
+MAX_TEXT_PAGES_PER_FILE = 4
+
+
+class CoverageStatus(enum.StrEnum):
+    MISSING = "missing"
+    CHANGES_ONLY = "changes_only"
+    COVERED = "covered"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return {
+            "missing": "Aucune preuve",
+            "changes_only": "Preuves à reprendre",
+            "covered": "Couvert",
+            "approved": "Couvert et validé",
+        }[self.value]
+
+
+@dataclass
+class EvidenceRef:
+    id: int
+    number: int
+    title: str
+    status: str
+
+
+@dataclass
+class CriterionCoverage:
+    criterion: Criterion
+    evidence: list[EvidenceRef]
+
+    @property
+    def status(self) -> CoverageStatus:
+        statuses = {e.status for e in self.evidence}
+        if not statuses:
+            return CoverageStatus.MISSING
+        if statuses == {EvidenceStatus.CHANGES_REQUESTED.value}:
+            return CoverageStatus.CHANGES_ONLY
+        if EvidenceStatus.APPROVED.value in statuses:
+            return CoverageStatus.APPROVED
+        return CoverageStatus.COVERED
+
+
+@dataclass
+class BlocCoverage:
+    bloc: Bloc
+    criteria: list[CriterionCoverage]
+    deliverables_missing: list[Deliverable]
+    deliverables_total: int
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for c in self.criteria if c.status in (CoverageStatus.COVERED, CoverageStatus.APPROVED))
+
+
+@dataclass
+class Coverage:
+    blocs: list[BlocCoverage]
+    evidence: list[EvidenceRef]
+    estimated_pages: int
+    minimum_pages: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def criteria_total(self) -> int:
+        return sum(len(b.criteria) for b in self.blocs)
+
+    @property
+    def missing_total(self) -> int:
+        return self.counts.get(CoverageStatus.MISSING.value, 0)
+
+
+def compute_coverage(portfolio: Portfolio) -> Coverage:
+    blocs = db.session.scalars(
+        select(Bloc)
+        .where(Bloc.certification_id == portfolio.certification_id)
+        .order_by(Bloc.position)
+        .options(
+            selectinload(Bloc.evaluations).selectinload(Evaluation.criteria),
+            selectinload(Bloc.evaluations).selectinload(Evaluation.deliverables),
+        )
+    ).all()
+    live = db.session.execute(
+        select(Evidence.id, Evidence.number, Evidence.title, Evidence.status)
+        .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
+        .order_by(Evidence.number)
+    ).all()
+    refs = {row.id: EvidenceRef(row.id, row.number, row.title, row.status) for row in live}
+    claims_by_criterion: dict[int, list[EvidenceRef]] = defaultdict(list)
+    for evidence_id, criterion_id in db.session.execute(
+        select(Claim.evidence_id, Claim.criterion_id).join(Evidence).where(
+            Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None)
+        )
+    ):
+        claims_by_criterion[criterion_id].append(refs[evidence_id])
+    provided = set(
+        db.session.scalars(
+            select(evidence_deliverables.c.deliverable_id)
+            .join(Evidence, Evidence.id == evidence_deliverables.c.evidence_id)
+            .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
+        )
+    )
+
+    result: list[BlocCoverage] = []
+    counts: dict[str, int] = defaultdict(int)
+    for bloc in blocs:
+        rows = []
+        deliverables = []
+        for evaluation in bloc.evaluations:
+            deliverables.extend(evaluation.deliverables)
+            for criterion in evaluation.criteria:
+                row = CriterionCoverage(criterion, sorted(claims_by_criterion.get(criterion.id, []), key=lambda e: e.number))
+                counts[row.status.value] += 1
+                rows.append(row)
+        missing = [d for d in deliverables if d.id not in provided]
+        result.append(BlocCoverage(bloc, rows, missing, len(deliverables)))
+
+    return Coverage(
+        blocs=result,
+        evidence=list(refs.values()),
+        estimated_pages=estimate_pages(portfolio),
+        minimum_pages=portfolio.certification.dossier_min_pages,
+        counts=dict(counts),
+    )
+
+
+def estimate_pages(portfolio: Portfolio) -> int:
+    """A rough page count of the dossier from the current files (the export gives the real one)."""
+    rows = db.session.execute(
+        select(EvidenceFile.evidence_id, EvidenceVersion.media_type, EvidenceVersion.size, EvidenceVersion.number, EvidenceVersion.file_id)
+        .join(EvidenceVersion, EvidenceVersion.file_id == EvidenceFile.id)
+        .join(Evidence, Evidence.id == EvidenceFile.evidence_id)
+        .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None), EvidenceFile.removed_at.is_(None))
+    ).all()
+    current: dict[int, tuple] = {}
+    for row in rows:
+        if row.file_id not in current or row.number > current[row.file_id].number:
+            current[row.file_id] = row
+    evidence_count = db.session.scalar(
+        select(db.func.count(Evidence.id)).where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
+    ) or 0
+    pages = FIXED_PAGES + evidence_count * PAGES_PER_EVIDENCE
+    for row in current.values():
+        if row.media_type.startswith("image/"):
+            pages += PAGES_PER_IMAGE
+        elif row.media_type.startswith("text/"):
+            pages += min(MAX_TEXT_PAGES_PER_FILE, PAGES_PER_TEXT_KB * row.size / 1024)
+        else:
+            pages += PAGES_PER_IMAGE
+    return round(pages)

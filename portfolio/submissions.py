@@ -1,0 +1,111 @@
+"""Submissions: a frozen, hashed snapshot of a portfolio sent to the jury.
+
+The snapshot copies every text the jury reads (titles, descriptions, justifications) and points at
+immutable EvidenceVersion rows, so later edits to the draft never reach it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from accounts.models import User
+from core.timeutil import utcnow
+from evidence.models import Claim, Evidence, EvidenceFile
+from extensions import db
+
+from .models import Criterion, Portfolio, Submission
+
+SNAPSHOT_FORMAT = 1
+
+
+class SubmissionError(Exception):
+    """A refused submission; the message is French and safe to show."""
+
+
+def canonical_json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def snapshot_sha256(snapshot_text: str) -> str:
+    return hashlib.sha256(snapshot_text.encode("utf-8")).hexdigest()
+
+
+def build_snapshot(portfolio: Portfolio) -> dict:
+    evidence = db.session.scalars(
+        select(Evidence)
+        .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
+        .order_by(Evidence.number)
+        .options(
+            selectinload(Evidence.files).selectinload(EvidenceFile.versions),
+            selectinload(Evidence.claims).selectinload(Claim.criterion),
+            selectinload(Evidence.deliverables),
+        )
+    ).all()
+    certification = portfolio.certification
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "portfolio_id": portfolio.id,
+        "candidate": {"id": portfolio.candidate.id, "name": portfolio.candidate.full_name},
+        "certification": {"id": certification.id, "code": certification.code, "version": certification.version_number},
+        "presentation": portfolio.presentation,
+        "evidence": [_evidence_snapshot(item) for item in evidence],
+    }
+
+
+def _evidence_snapshot(evidence: Evidence) -> dict:
+    versions = []
+    for file in evidence.files:
+        if file.removed_at is not None or file.current is None:
+            continue
+        v = file.current
+        versions.append(
+            {
+                "id": v.id, "file_id": file.id, "number": v.number, "filename": v.filename,
+                "media_type": v.media_type, "size": v.size, "sha256": v.sha256,
+                "backend": v.backend, "object_key": v.object_key,
+            }
+        )
+    return {
+        "id": evidence.id, "number": evidence.number, "title": evidence.title, "description": evidence.description,
+        "context": evidence.context, "organisation": evidence.organisation, "period": evidence.period,
+        "confidentiality_note": evidence.confidentiality_note, "status": evidence.status,
+        "versions": versions,
+        "claims": sorted(
+            ({"criterion_id": c.criterion_id, "criterion_key": c.criterion.key, "justification": c.justification} for c in evidence.claims),
+            key=lambda c: c["criterion_key"],
+        ),
+        "deliverable_ids": sorted(d.id for d in evidence.deliverables),
+    }
+
+
+def submit_portfolio(portfolio: Portfolio, submitted_by: User) -> Submission:
+    """Freeze the portfolio as it is now into a new numbered submission."""
+    snapshot = build_snapshot(portfolio)
+    if not snapshot["evidence"]:
+        raise SubmissionError("Le portefeuille ne contient aucune preuve : ajoutez des preuves avant de le déposer.")
+    text = canonical_json(snapshot)
+    number = (db.session.scalar(select(func.max(Submission.number)).where(Submission.portfolio_id == portfolio.id)) or 0) + 1
+    submission = Submission(
+        portfolio_id=portfolio.id, number=number, submitted_at=utcnow(), submitted_by_id=submitted_by.id,
+        snapshot=text, snapshot_sha256=snapshot_sha256(text),
+    )
+    db.session.add(submission)
+    db.session.commit()
+    return submission
+
+
+def snapshot_of(submission: Submission) -> dict:
+    return json.loads(submission.snapshot)
+
+
+def verify_submission(submission: Submission) -> bool:
+    """True when the stored snapshot still hashes to the recorded SHA-256."""
+    return snapshot_sha256(submission.snapshot) == submission.snapshot_sha256
+
+
+def criteria_by_id(submission: Submission) -> dict[int, Criterion]:
+    ids = {c["criterion_id"] for e in snapshot_of(submission)["evidence"] for c in e["claims"]}
+    return {c.id: c for c in db.session.scalars(select(Criterion).where(Criterion.id.in_(ids)))} if ids else {}
