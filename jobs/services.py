@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, current_app
+from flask import Flask
 
 from core.timeutil import utcnow
 from extensions import db
@@ -92,10 +92,3 @@ def enqueue(task: Callable, kind: str, title: str, created_by_id: int | None = N
 def get_job(job_id: str) -> Job | None:
     return db.session.get(Job, job_id)
 
-
-def is_immediate() -> bool:
-    return bool(huey.immediate)
-
-
-def current_config_jobs_url() -> str:
-    return current_app.config["JOBS_URL"]

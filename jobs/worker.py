@@ -6,7 +6,7 @@ import importlib
 
 from .queue import huey
 
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("jobs.maintenance",)
 
 for module in TASK_MODULES:
     importlib.import_module(module)

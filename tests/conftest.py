@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-os.environ.setdefault("JOBS_URL", "memory://")
+# A real queue by default (SQLite file; CI's second run sets Redis). Tests run jobs in huey's
+# immediate mode unless marked `real_worker`, in which case they start a consumer process.
+os.environ.setdefault("JOBS_URL", f"sqlite:///{tempfile.gettempdir()}/probatio-test-jobs-{os.getpid()}.db")
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from accounts import services as account_services  # noqa: E402
@@ -31,6 +34,16 @@ IN_CI = os.environ.get("CI") == "true"
 
 def database_url(tmp_root: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'probatio-test.db'}"
+
+
+@pytest.fixture(autouse=True)
+def jobs_mode(request):
+    """Immediate mode (jobs run inside the request) unless the test is marked real_worker."""
+    from jobs.queue import huey
+
+    huey.immediate = request.node.get_closest_marker("real_worker") is None
+    yield
+    huey.immediate = False
 
 
 @pytest.fixture(scope="session")
