@@ -1,0 +1,189 @@
+"""Referentials through the database: the five seeds load completely, versions, round trips, bad input."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from accounts.models import Role
+from extensions import db
+from portfolio import referentials
+from portfolio.models import Certification, Competence, Criterion, Deliverable, Evaluation
+from portfolio.referential import SEEDS_DIR
+from tests import factories
+
+SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
+# (lineage, blocs, competences, evaluations, criteria, deliverables), read off the documents.
+EXPECTED = {
+    "000": ("TIIMS", 4, 33, 10, 66, 0),
+    "001": ("TIIMS", 3, 18, 9, 62, 0),
+    "002": ("TP-00485", 3, 17, 17, 79, 0),
+    "003": ("TP-00476", 3, 9, 9, 48, 0),
+    "004": ("IGS", 4, 65, 20, 72, 82),
+}
+
+
+def _count(model, certification: Certification) -> int:
+    from portfolio.models import Bloc
+
+    if model is Criterion:
+        return db.session.scalar(select(func.count(Criterion.id)).where(Criterion.certification_id == certification.id))
+    query = select(func.count(model.id)).join(Bloc)
+    if model is Deliverable:
+        query = select(func.count(Deliverable.id)).join(Evaluation).join(Bloc)
+    return db.session.scalar(query.where(Bloc.certification_id == certification.id))
+
+
+def _run(app, *args):
+    result = app.test_cli_runner().invoke(args=["referential", *args])
+    return result
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_seed_loads_completely_into_the_database(app_ctx, seed):
+    result = _run(app_ctx, "import", str(seed))
+    assert result.exit_code == 0, result.output
+    assert "Aucune ligne non placée." in result.output
+    lineage, blocs, competences, evaluations, criteria, deliverables = EXPECTED[seed.name[:3]]
+    certification = referentials.latest_version(lineage)
+    assert len(certification.blocs) == blocs
+    assert _count(Competence, certification) == competences
+    assert _count(Evaluation, certification) == evaluations
+    assert _count(Criterion, certification) == criteria
+    assert _count(Deliverable, certification) == deliverables
+    keys = db.session.scalars(select(Criterion.key).where(Criterion.certification_id == certification.id)).all()
+    assert len(set(keys)) == len(keys) == criteria
+
+
+def test_igs_rules_are_captured(app_ctx):
+    _run(app_ctx, "import", str(SEEDS_DIR / "004_0fedc1ee0aa597b2.txt"))
+    igs = referentials.latest_version("IGS")
+    assert (igs.dossier_min_pages, igs.interview_minutes, igs.questionnaire_minutes, igs.extra_time_ratio) == (60, 20, 10, "1/3")
+    assert igs.all_blocs_required is True
+
+
+def test_dry_run_writes_nothing(app_ctx):
+    result = _run(app_ctx, "import", "--dry-run", str(SEEDS[2]))
+    assert result.exit_code == 0
+    assert "Simulation : rien n'a été enregistré." in result.output
+    assert db.session.scalar(select(func.count(Certification.id))) == 0
+
+
+def test_yaml_round_trip_through_an_empty_database_is_identical(app_ctx, tmp_path):
+    for seed in SEEDS:
+        assert _run(app_ctx, "import", str(seed)).exit_code == 0
+    exported = {}
+    for certification in db.session.scalars(select(Certification)).all():
+        path = tmp_path / f"{certification.lineage}-v{certification.version_number}.yaml"
+        assert _run(app_ctx, "export", certification.lineage, "--version", str(certification.version_number), "-o", str(path)).exit_code == 0
+        exported[path] = path.read_text(encoding="utf-8")
+    # Empty the database, load the YAML files, export again.
+    db.session.execute(Certification.__table__.delete())
+    db.session.commit()
+    for path in sorted(exported, key=lambda p: p.name):
+        result = _run(app_ctx, "import", str(path))
+        assert result.exit_code == 0, result.output
+    for path, first in exported.items():
+        lineage = path.name.rsplit("-v", 1)[0]
+        again = tmp_path / "again.yaml"
+        version = path.name.rsplit("-v", 1)[1].removesuffix(".yaml")
+        assert _run(app_ctx, "export", lineage, "--version", version, "-o", str(again)).exit_code == 0
+        assert again.read_text(encoding="utf-8") == first, path.name
+
+
+def test_same_content_loads_once_and_a_corrected_yaml_makes_a_new_version(app_ctx, make_user, tmp_path):
+    seed = SEEDS_DIR / "003_b745eb94bf0e9fd2.txt"
+    assert _run(app_ctx, "import", str(seed)).exit_code == 0
+    again = _run(app_ctx, "import", str(seed))
+    assert again.exit_code != 0
+    assert "déjà chargé" in again.output
+    first = referentials.latest_version("TP-00476")
+    portfolio = factories.make_portfolio(make_user(Role.CANDIDATE), first)
+
+    yaml_path = tmp_path / "corrige.yaml"
+    _run(app_ctx, "export", "TP-00476", "-o", str(yaml_path))
+    text = yaml_path.read_text(encoding="utf-8").replace("title: Technicien d'assistance en informatique", "title: Technicien d'assistance en informatique (corrigé)", 1)
+    yaml_path.write_text(text, encoding="utf-8")
+    result = _run(app_ctx, "import", str(yaml_path))
+    assert result.exit_code == 0, result.output
+    second = referentials.latest_version("TP-00476")
+    assert second.version_number == 2 and second.title.endswith("(corrigé)")
+    db.session.refresh(portfolio)
+    assert portfolio.certification_id == first.id  # portfolios stay on the version they started with
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("vide.txt", b"", "vide"),
+        ("binaire.txt", bytes(range(256)) * 10, "binaire"),
+        ("inconnu.txt", "Liste de courses : pain, lait, œufs.\n".encode() * 50, "non reconnu"),
+        ("tronque.txt", (SEEDS_DIR / "002_afd6684c357bb455.txt").read_bytes()[:20_000], ""),
+    ],
+)
+def test_bad_input_gives_one_clear_error_and_writes_nothing(app_ctx, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = _run(app_ctx, "import", str(path))
+    assert result.exit_code != 0
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1, result.output
+    assert message.lower() in error_lines[0].lower()
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(Certification.id))) == 0
+
+
+def test_a_failure_mid_load_writes_nothing(app_ctx):
+    draft, _ = referentials.parse_file((SEEDS_DIR / "004_0fedc1ee0aa597b2.txt").read_bytes(), "004.txt")
+    draft.blocs[-1].evaluations[-1].criteria[-1].competence_codes = ["IGS/BC99/INCONNUE"]
+    with pytest.raises(referentials.ReferentialImportError, match="compétence inconnue"):
+        referentials.load_draft(draft)
+    assert db.session.scalar(select(func.count(Certification.id))) == 0
+    assert db.session.scalar(select(func.count(Criterion.id))) == 0
+
+
+# --- screens ---------------------------------------------------------------------------------
+
+def test_admin_uploads_sees_the_report_then_confirms(browser, login_as):
+    login_as(Role.ADMIN)
+    seed = SEEDS_DIR / "004_0fedc1ee0aa597b2.txt"
+    token = browser.token("/referentiels")
+    response = browser.client.post(
+        "/admin/referentiels/import",
+        data={"csrf_token": token, "document": (io.BytesIO(seed.read_bytes()), seed.name)},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "Rapport d'import" in html and "Toutes les lignes du document ont été placées." in html
+    assert "<td>72</td>" in html  # criteria total
+    assert db.session.scalar(select(func.count(Certification.id))) == 0  # nothing before confirming
+    key = html.split('name="object_key" value="')[1].split('"')[0]
+    response = browser.client.post(
+        "/admin/referentiels/confirmer", data={"csrf_token": token, "object_key": key, "source_name": seed.name}
+    )
+    assert response.status_code == 303
+    certification = referentials.latest_version("IGS")
+    tree = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert certification.title in tree
+    fragment = browser.get(
+        f"/referentiels/{certification.id}/blocs/{certification.blocs[0].id}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Critères d'évaluation" in fragment and "<html" not in fragment
+    no_js = browser.get(f"/referentiels/{certification.id}?bloc={certification.blocs[0].id}").get_data(as_text=True)
+    assert str(escape(certification.blocs[0].evaluations[0].criteria[0].text)) in no_js
+
+
+def test_upload_of_a_bad_file_is_refused_with_a_message(browser, login_as):
+    login_as(Role.ADMIN)
+    token = browser.token("/referentiels")
+    response = browser.client.post(
+        "/admin/referentiels/import",
+        data={"csrf_token": token, "document": (io.BytesIO(b"\x00\x01\x02binaire"), "x.txt")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Import impossible" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Certification.id))) == 0
