@@ -1,0 +1,47 @@
+"""An admin browses one referential of each shape in Chromium, with and without JavaScript."""
+import pytest
+
+from accounts.models import Role
+from portfolio import referentials
+from portfolio.referential import SEEDS_DIR
+from tests.browser.conftest import log_in
+
+SHAPES = {"rncp": "004_0fedc1ee0aa597b2.txt", "reac": "003_b745eb94bf0e9fd2.txt"}
+
+
+def _load(name: str):
+    draft, _ = referentials.parse_file((SEEDS_DIR / name).read_bytes(), name)
+    return referentials.load_draft(draft)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_admin_browses_the_tree_and_expands_a_bloc(page, make_user, screenshots, shape):
+    certification = _load(SHAPES[shape])
+    bloc = certification.blocs[1]
+    criterion = bloc.evaluations[0].criteria[0]
+    log_in(page, make_user(Role.ADMIN).email)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Référentiels").click()
+    page.get_by_role("link", name=certification.title).click()
+    assert page.get_by_role("heading", level=1).inner_text() == certification.title
+    assert not page.get_by_text(criterion.text).is_visible()
+    page.locator(f"#bloc-{bloc.id} > summary").click()
+    page.get_by_text(criterion.text).first.wait_for()
+    assert page.locator(f"#bloc-contenu-{bloc.id}").get_by_text("Critères d'évaluation").count() >= 1
+    page.screenshot(path=str(screenshots / f"referentiel-{shape}.png"), full_page=False)
+    page.locator(f"#bloc-{bloc.id} > summary").click()  # collapse again
+    assert not page.get_by_text(criterion.text).first.is_visible()
+
+
+def test_tree_works_without_javascript(chromium, live_server, app_ctx, make_user):
+    certification = _load(SHAPES["reac"])
+    bloc = certification.blocs[0]
+    context = chromium.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, make_user(Role.ADMIN).email)
+        page.goto(f"/referentiels/{certification.id}")
+        page.locator(f"#bloc-{bloc.id} > summary").click()
+        page.get_by_role("link", name=f"Afficher les compétences et critères de {bloc.code}").click()
+        page.get_by_text(bloc.evaluations[0].criteria[0].text).first.wait_for()
+    finally:
+        context.close()
