@@ -1,0 +1,141 @@
+"""Portfolio page and coverage matrix: latency and SQL query count for a large portfolio.
+
+Builds a certification with 60 criteria and portfolios of 30 and 300 evidence items (each with a
+file version and two claims) in a temporary SQLite database, then requests, through the real
+WSGI app, the portfolio page and the coverage fragment. The 30-item portfolio is the reference
+in the same run: the query count must not grow with the number of evidence items.
+
+    .venv/bin/python bench/pages.py [--requests 60]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="probatio-bench-pages-"))
+os.environ.update(
+    DATABASE_URL=f"sqlite:///{WORK / 'bench.db'}", STORAGE_DIR=str(WORK / "objects"),
+    JOBS_URL=f"sqlite:///{WORK / 'jobs.db'}", SEARCH_INDEX_DIR=str(WORK / "index"),
+)
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from accounts import services as accounts  # noqa: E402
+from accounts.models import Role  # noqa: E402
+from app import create_app  # noqa: E402
+from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion  # noqa: E402
+from extensions import db  # noqa: E402
+from jobs.queue import huey  # noqa: E402
+from portfolio.models import Bloc, Certification, Competence, Criterion, Evaluation  # noqa: E402
+from portfolio.services import enrol_candidate  # noqa: E402
+
+PASSWORD = "mot-de-passe-bench-1"
+
+
+def build_certification() -> Certification:
+    certification = Certification(
+        lineage="BENCH", code="BENCH", key="BENCH", version_number=1, title="Certification de mesure",
+        source_name="bench", source_sha256="0" * 64, content_sha256="0" * 64, dossier_min_pages=60,
+    )
+    for b in range(1, 4):
+        bloc = Bloc(code=f"BC0{b}", title=f"Bloc {b}", position=b)
+        competence = Competence(code=f"C{b}", key=f"BENCH/BC0{b}/C{b}", text="Compétence", position=1)
+        bloc.competences.append(competence)
+        for e in range(1, 3):
+            evaluation = Evaluation(code=f"E{e}", modality="Mise en situation", position=e)
+            for c in range(1, 11):
+                evaluation.criteria.append(Criterion(
+                    certification=certification, key=f"BENCH/BC0{b}/E{e}/CE{c}", code=f"CE{c}",
+                    text=f"Critère {c} de l'évaluation {e} du bloc {b}", position=c,
+                ))
+            bloc.evaluations.append(evaluation)
+        certification.blocs.append(bloc)
+    db.session.add(certification)
+    db.session.commit()
+    return certification
+
+
+def fill_portfolio(portfolio, certification: Certification, items: int) -> None:
+    criteria = [c for b in certification.blocs for e in b.evaluations for c in e.criteria]
+    for n in range(1, items + 1):
+        evidence = Evidence(portfolio_id=portfolio.id, number=n, title=f"Preuve {n}", description="Capture et journal")
+        file = EvidenceFile(evidence=evidence, position=0)
+        file.versions.append(EvidenceVersion(
+            number=1, backend="local", object_key=f"sha256/00/00/{n:064d}", filename=f"capture-{n}.png",
+            media_type="image/png", size=150_000, sha256=f"{n:064d}",
+        ))
+        evidence.claims = [
+            Claim(criterion_id=criteria[n % len(criteria)].id, justification="Justification"),
+            Claim(criterion_id=criteria[(n + 17) % len(criteria)].id, justification="Justification"),
+        ]
+        db.session.add(evidence)
+    db.session.commit()
+
+
+def measure(client, url: str, requests: int, headers: dict) -> tuple[float, float, int]:
+    counts: list[int] = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    timings = []
+    try:
+        for _ in range(requests):
+            counts.append(0)
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.status_code
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
+    return statistics.median(timings), p95, max(counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    huey.immediate = True
+    app = create_app()
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        certification = build_certification()
+        portfolios = {}
+        for items in (30, 300):
+            candidate = accounts.create_user(f"candidat{items}@bench.fr", f"Candidat {items}", {Role.CANDIDATE}, password=PASSWORD)
+            portfolio = enrol_candidate(candidate, certification)
+            fill_portfolio(portfolio, certification, items)
+            portfolios[items] = (candidate.email, portfolio.id)
+
+    print(f"Portfolio pages, {args.requests} requests each (SQLite, in-process WSGI client), 60 criteria")
+    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    for items, (email, portfolio_id) in portfolios.items():
+        client = app.test_client()
+        with app.app_context():
+            token_page = client.get("/connexion").get_data(as_text=True)
+            token = token_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        for label, url, headers in (
+            ("portfolio page", f"/portefeuilles/{portfolio_id}", {}),
+            ("coverage matrix (htmx)", f"/portefeuilles/{portfolio_id}/couverture", {"HX-Request": "true"}),
+        ):
+            client.get(url, headers=headers)  # warm-up
+            with app.app_context():
+                p50, p95, queries = measure(client, url, args.requests, headers)
+            print(f"{label:<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
+    print("Target: p95 ≤ 100 ms for 300 evidence items; query count equal for 30 and 300 items.")
+
+
+if __name__ == "__main__":
+    main()
