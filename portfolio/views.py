@@ -1,16 +1,18 @@
 """Portfolio pages: the candidate's workspace with its coverage matrix, submissions, enrolment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
 from evidence.models import Evidence
+from core.stores import object_store
 from extensions import db
+from jobs.services import enqueue, get_job
 
-from . import services, submissions
+from . import exports, services, submissions
 from .coverage import CoverageStatus, compute_coverage
 from .forms import EnrolmentForm, TutorsForm
 from .models import Certification, Portfolio, Submission
@@ -138,3 +140,43 @@ def set_tutors(portfolio_id: int):
     else:
         flash("Choix de tuteurs invalide.", "error")
     return redirect(url_for("portfolio.manage", _anchor=f"portefeuille-{portfolio.id}"), code=303)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+@bp.route("/depots/<int:submission_id>/exports", methods=["POST"])
+@requires(Permission.EXPORT_SUBMISSION)
+def start_export(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    authorize(Permission.EXPORT_SUBMISSION, submission)
+    kind, fmt = request.form.get("kind", ""), request.form.get("format", "")
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        abort(400)
+    if kind == "grille" and not (current_user.has_role(Role.JUROR) or current_user.has_role(Role.ADMIN)):
+        abort(403)
+    job = enqueue(
+        exports.export_submission, "export", f"{exports.KINDS[kind]} ({fmt.upper()})",
+        created_by_id=current_user.id, submission_id=submission.id, document_kind=kind, fmt=fmt,
+    )
+    if request.htmx:
+        return render_template("core/_job_status.html", job=job)
+    return redirect(url_for("core.job_status", job_id=job.id), code=303)
+
+
+@bp.route("/exports/<job_id>/fichier")
+@requires(Permission.EXPORT_SUBMISSION)
+def download_export(job_id: str):
+    job = get_job(job_id)
+    authorize(Permission.VIEW_JOB, job)
+    result = job.result or {}
+    if job.kind != "export" or "object_key" not in result:
+        abort(404)
+    submission = db.session.get(Submission, result["submission_id"])
+    authorize(Permission.EXPORT_SUBMISSION, submission)
+    url = object_store().url(result["object_key"], result["filename"])
+    if url:
+        return redirect(url)
+    return send_file(
+        object_store().open(result["object_key"]), mimetype=result["media_type"], as_attachment=True,
+        download_name=result["filename"], max_age=0,
+    )

@@ -71,3 +71,46 @@ def claim(evidence: Evidence, criterion: Criterion, justification: str = "Cette 
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def screenshot_png(n: int, size: tuple[int, int] = (1280, 800)) -> bytes:
+    """A distinct, realistic-looking screenshot: a window with a title bar and console lines."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (30 + n % 50, 34, 40))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, size[0], 36], fill=(60, 90 + n % 100, 160))
+    draw.text((12, 10), f"Console d'administration - capture {n}", fill=(255, 255, 255))
+    for line in range(30):
+        draw.text((16, 50 + line * 24), f"[{line:02d}] interface GigabitEthernet0/{line % 8} up, VLAN {10 + n}", fill=(200, 220, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def log_text(n: int, lines: int = 300) -> bytes:
+    rows = [
+        f"2026-03-{1 + i % 28:02d} 10:{i % 60:02d}:00 srv-{n:02d} sshd[{1000 + i}]: Événement {i} : connexion acceptée pour admin depuis 10.0.{n}.{i % 250}"
+        for i in range(lines)
+    ]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def make_reference_submission(candidate, screenshots: int = 40, logs: int = 20, blocs: int = 3):
+    """The reference dossier of the export issue: 40 screenshots, 20 log and script excerpts, 3 blocs."""
+    from portfolio.submissions import submit_portfolio
+
+    certification = make_certification(code="RNCP-REF", blocs=blocs, criteria_per_evaluation=4)
+    portfolio = make_portfolio(candidate, certification)
+    criteria = [c for b in certification.blocs for e in b.evaluations for c in e.criteria]
+    for n in range(screenshots + logs):
+        evidence = make_evidence(
+            portfolio, title=f"Intervention {n + 1} : configuration du serveur", description="Mise en place, vérification et documentation de la configuration.",
+            organisation="Entreprise Exemple", period="2026",
+        )
+        if n < screenshots:
+            add_version(evidence, screenshot_png(n), f"capture-{n + 1}.png", "image/png")
+        else:
+            add_version(evidence, log_text(n), f"journal-{n + 1}.log", "text/plain")
+        claim(evidence, criteria[n % len(criteria)], f"La capture {n + 1} montre le critère appliqué en situation réelle.")
+    return submit_portfolio(portfolio, candidate)

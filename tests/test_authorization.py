@@ -7,12 +7,14 @@ Object-level cases use a world where each role owns some things and not others.
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 
 import pytest
 
 import tests.authorization as tables
 from accounts.models import Role
+from core.stores import object_store
 from extensions import db
 from jobs.models import Job
 from portfolio.submissions import submit_portfolio
@@ -68,9 +70,16 @@ def world(app_ctx, make_user):
     own_submission = submit_portfolio(own, users["candidate"])
     job = Job(id="00000000-0000-0000-0000-000000000001", kind="test", title="Tâche", created_by_id=users["admin"].id)
     db.session.add(job)
+    stored = object_store().put(io.BytesIO(b"PK export"), 9)
+    export_job = Job(
+        id="00000000-0000-0000-0000-000000000002", kind="export", title="Dossier", created_by_id=users["admin"].id,
+        state="done", result={"object_key": stored.key, "filename": "dossier.docx", "media_type": "application/octet-stream",
+                              "size": 9, "submission_id": own_submission.id, "problems": []},
+    )
+    db.session.add(export_job)
     db.session.commit()
     return {
-        "users": users, "other": other, "certification": certification, "admin_job": job.id,
+        "users": users, "other": other, "certification": certification, "admin_job": job.id, "admin_export_job": export_job.id,
         "own_portfolio": own, "foreign_portfolio": foreign,
         "own_evidence": own_evidence, "foreign_evidence": foreign_evidence,
         "own_version": own_version, "foreign_version": foreign_version,

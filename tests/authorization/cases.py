@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import os
 from typing import Callable
 
 ROLES = ("anonymous", "candidate", "tutor", "juror", "admin")
@@ -22,3 +23,6 @@ def expect(anonymous, candidate, tutor, juror, admin) -> dict[str, int]:
 ADMIN_ONLY = expect(302, 403, 403, 403, 200)
 ANY_USER = expect(302, 200, 200, 200, 200)
 EVERYONE = expect(200, 200, 200, 200, 200)
+
+# A download is streamed by the local backend (200) and redirected to a presigned URL by minio (302).
+DOWNLOADED = 302 if os.environ.get("STORAGE_BACKEND", "local") == "minio" else 200
