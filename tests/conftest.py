@@ -46,6 +46,35 @@ def jobs_mode(request):
     huey.immediate = False
 
 
+@pytest.fixture()
+def job_worker(app_ctx):
+    """A real huey consumer process on the configured queue, sharing the test database and store.
+
+    Use with @pytest.mark.real_worker so that enqueued jobs are not run in the request.
+    """
+    import subprocess
+    import sys
+
+    config = app_ctx.config
+    env = {
+        **os.environ,
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "STORAGE_DIR": config["STORAGE_DIR"],
+        "SEARCH_INDEX_DIR": config["SEARCH_INDEX_DIR"],
+    }
+    root = Path(__file__).resolve().parent.parent
+    consumer = subprocess.Popen(
+        [str(Path(sys.executable).parent / "huey_consumer"), "jobs.worker.huey", "--workers", "1", "--delay", "0.1"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    yield consumer
+    consumer.terminate()
+    try:
+        consumer.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
