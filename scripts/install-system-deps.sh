@@ -2,7 +2,7 @@
 # Debian packages the tests need: Chromium for browser tests, Tesseract (French) for OCR,
 # poppler-utils for PDF page checks, Swift + memcached for the S3 contract run.
 set -euo pipefail
-packages=(chromium tesseract-ocr tesseract-ocr-fra poppler-utils memcached
+packages=(chromium tesseract-ocr tesseract-ocr-fra poppler-utils fonts-dejavu-core memcached
           swift-proxy swift-account swift-container swift-object)
 missing=()
 for package in "${packages[@]}"; do
