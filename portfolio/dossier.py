@@ -170,11 +170,14 @@ def _file_blocks(item: dict, version: dict, context: DossierContext, annexes: li
         if _is_text(media_type):
             data = _read(version["object_key"], TEXT_READ_LIMIT)
             anchor = f"annexe-{version['id']}"
-            label = f"{len(annexes) // 2 + 1}"
-            annexes += [
-                Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor),
-                CodeBlock(data, version["filename"], max_lines=ANNEX_MAX_LINES),
-            ]
+            label = str(sum(1 for block in annexes if isinstance(block, Heading)) + 1)
+            annexes.append(Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor))
+            if version["size"] > len(data):
+                annexes.append(Paragraph([Run(
+                    f"Le fichier complet ({version['size'] // (1024 * 1024)} Mo) dépasse ce qu'un dossier imprimé peut contenir : "
+                    "seul son début figure ici ; il reste téléchargeable intégralement dans Probatio.", italic=True,
+                )]))
+            annexes.append(CodeBlock(data, version["filename"], max_lines=ANNEX_MAX_LINES))
             return [CodeBlock(data, caption, max_lines=EXCERPT_LINES, annex_anchor=anchor, annex_label=label)]
     except StorageError as error:
         context.problems.append(f"preuve n°{item['number']}, {version['filename']} : {error}")

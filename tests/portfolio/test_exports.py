@@ -119,6 +119,8 @@ def test_huge_log_gives_an_excerpt_and_a_bounded_annex(app_ctx, make_user):
     submission = submit_portfolio(portfolio, candidate)
     job, pdf = _export(submission, "dossier", "pdf")
     assert job.result["pages"] < 80
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "reste téléchargeable intégralement" in text
     assert len(pdf) < 5 * 1024 * 1024
 
 
