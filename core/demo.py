@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from accounts import services
 from accounts.models import Role, User
 from extensions import db
+from portfolio import services as portfolio_services
 
 cli = Blueprint("demo", __name__, cli_group="demo")
 
@@ -36,3 +37,16 @@ def load_demo(if_empty: bool):
         password = secrets.token_urlsafe(12)
         services.create_user(email, name, {role}, password=password)
         click.echo(f"  {role.label:<16} {email}  mot de passe : {password}")
+    _enrol_demo_candidate()
+
+
+def _enrol_demo_candidate() -> None:
+    """Give the demo candidate a portfolio (IGS when loaded) tutored by the demo tutor."""
+    candidate = services.get_user_by_email(DEMO_USERS[1][0])
+    tutor = services.get_user_by_email(DEMO_USERS[2][0])
+    certifications = portfolio_services.current_certifications()
+    if not (candidate and tutor and certifications) or portfolio_services.portfolios_of_candidate(candidate):
+        return
+    chosen = next((c for c in certifications if c.lineage == "IGS"), certifications[0])
+    portfolio_services.enrol_candidate(candidate, chosen, [tutor])
+    click.echo(f"  {candidate.full_name} est inscrite à « {chosen.title} », suivie par {tutor.full_name}.")
