@@ -47,6 +47,7 @@ def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees every table."""
     import accounts.models  # noqa: F401
     import evidence.models  # noqa: F401
+    import grading.models  # noqa: F401
     import jobs.models  # noqa: F401
     import portfolio.models  # noqa: F401
 
@@ -79,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from core import views as core_views
     from evidence import file_views, search_views
     from evidence import views as evidence_views
+    from grading import audit_views as grading_audit_views
+    from grading import views as grading_views
     from portfolio import referential_cli, referential_views
     from portfolio import views as portfolio_views
 
@@ -86,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
         portfolio_views.bp, referential_views.bp, referential_cli.cli,
         evidence_views.bp, file_views.bp, search_views.bp,
+        grading_views.bp, grading_audit_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

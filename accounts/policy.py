@@ -36,6 +36,16 @@ class Permission(enum.StrEnum):
     MANAGE_PORTFOLIOS = "portfolios.manage"
     VIEW_SUBMISSION = "submission.view"
     SEARCH_EVIDENCE = "evidence.search"
+    EXPORT_SUBMISSION = "submission.export"
+    # Jury (grading): sessions, grids, deliberation, minutes, accommodations, audit trail.
+    VIEW_JURY_SESSION = "jury.view"
+    MANAGE_JURY = "jury.manage"
+    GRADE_SUBMISSION = "jury.grade"
+    VIEW_DELIBERATION = "jury.deliberation.view"
+    DELIBERATE = "jury.deliberate"
+    CONFIRM_MINUTES = "jury.minutes.confirm"
+    VIEW_ACCOMMODATION = "accommodation.view"
+    VIEW_AUDIT = "audit.view"
 
 
 # Which roles hold a permission at all; object rules may narrow it further per target.
@@ -52,6 +62,17 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_PORTFOLIOS: frozenset({Role.ADMIN}),
     Permission.VIEW_SUBMISSION: ALL_ROLES,
     Permission.SEARCH_EVIDENCE: ALL_ROLES,
+    # The candidate exports their own dossier; jurors and admins export dossiers and grids.
+    Permission.EXPORT_SUBMISSION: frozenset({Role.CANDIDATE, Role.JUROR, Role.ADMIN}),
+    Permission.VIEW_JURY_SESSION: frozenset({Role.JUROR, Role.ADMIN}),
+    Permission.MANAGE_JURY: frozenset({Role.ADMIN}),
+    Permission.GRADE_SUBMISSION: frozenset({Role.JUROR}),
+    Permission.VIEW_DELIBERATION: frozenset({Role.JUROR, Role.ADMIN}),
+    # The jury decides; an administrator opens sessions but never deliberates in their place.
+    Permission.DELIBERATE: frozenset({Role.JUROR}),
+    Permission.CONFIRM_MINUTES: frozenset({Role.JUROR}),
+    Permission.VIEW_ACCOMMODATION: frozenset({Role.JUROR, Role.ADMIN}),
+    Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]
@@ -100,6 +121,13 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.COMMENT_PORTFOLIO,
         Permission.REVIEW_PORTFOLIO,
         Permission.VIEW_SUBMISSION,
+        Permission.EXPORT_SUBMISSION,
+        Permission.VIEW_JURY_SESSION,
+        Permission.GRADE_SUBMISSION,
+        Permission.VIEW_DELIBERATION,
+        Permission.DELIBERATE,
+        Permission.CONFIRM_MINUTES,
+        Permission.VIEW_ACCOMMODATION,
     }
 )
 
@@ -163,6 +191,14 @@ def _is_tutor_of(user, portfolio) -> bool:
     return user.has_role(Role.TUTOR) and any(t.id == user.id for t in portfolio.tutors)
 
 
+def _member_of(user, session) -> bool:
+    return user.has_role(Role.JUROR) and any(m.user_id == user.id for m in session.members)
+
+
+def _presides(user, session) -> bool:
+    return user.has_role(Role.JUROR) and any(m.user_id == user.id and m.is_president for m in session.members)
+
+
 def _register_object_rules() -> None:
     from evidence.models import Evidence
     from jobs.models import Job
@@ -194,6 +230,16 @@ def _register_object_rules() -> None:
     def view_submission(user, submission: Submission) -> bool:
         return view_portfolio(user, submission.portfolio) or _sits_on_jury_of(user, submission)
 
+    @object_rule(Permission.EXPORT_SUBMISSION, Submission)
+    def export_submission(user, submission: Submission) -> bool:
+        return (
+            user.has_role(Role.ADMIN)
+            or submission.portfolio.candidate_id == user.id
+            or _sits_on_jury_of(user, submission)
+        )
+
+    _register_jury_rules()
+
     for permission in (
         Permission.VIEW_PORTFOLIO, Permission.CHANGE_PORTFOLIO, Permission.COMMENT_PORTFOLIO, Permission.REVIEW_PORTFOLIO
     ):
@@ -205,13 +251,87 @@ def _register_object_rules() -> None:
         )
 
 
+def _register_jury_rules() -> None:
+    """Admins see every session; members see theirs; only the president deliberates."""
+    from grading.models import Accommodation, BlocDecision, JurySession, SessionAssignment
+
+    @object_rule(Permission.VIEW_JURY_SESSION, JurySession)
+    def view_session(user, session) -> bool:
+        return user.has_role(Role.ADMIN) or _member_of(user, session)
+
+    @object_rule(Permission.GRADE_SUBMISSION, SessionAssignment)
+    def grade(user, assignment) -> bool:
+        return _member_of(user, assignment.session)
+
+    @object_rule(Permission.VIEW_DELIBERATION, SessionAssignment)
+    def view_deliberation(user, assignment) -> bool:
+        # Grids stay private to their juror; the president and admins read them side by side.
+        return user.has_role(Role.ADMIN) or _presides(user, assignment.session)
+
+    @object_rule(Permission.DELIBERATE, JurySession)
+    def deliberate(user, session) -> bool:
+        return _presides(user, session)
+
+    @object_rule(Permission.DELIBERATE, SessionAssignment)
+    def deliberate_on(user, assignment) -> bool:
+        return _presides(user, assignment.session)
+
+    @object_rule(Permission.DELIBERATE, BlocDecision)
+    def correct(user, decision) -> bool:
+        return _presides(user, decision.assignment.session)
+
+    @object_rule(Permission.CONFIRM_MINUTES, JurySession)
+    def confirm_minutes(user, session) -> bool:
+        return _member_of(user, session)
+
+    @object_rule(Permission.VIEW_ACCOMMODATION, Accommodation)
+    def view_accommodation(user, accommodation) -> bool:
+        # Sensitive: admins, and the jurors of a session examining this candidate; nobody else.
+        return user.has_role(Role.ADMIN) or _judges_candidate(user, accommodation.candidate_id)
+
+
+def _jury_submission_ids(user):
+    """A SELECT of the submission ids assigned to sessions where `user` sits."""
+    from sqlalchemy import select
+
+    from grading.models import JuryMember, SessionAssignment
+
+    return (
+        select(SessionAssignment.submission_id)
+        .join(JuryMember, JuryMember.session_id == SessionAssignment.session_id)
+        .where(JuryMember.user_id == user.id)
+    )
+
+
+def _judges_candidate(user, candidate_id: int) -> bool:
+    from sqlalchemy import select
+
+    from extensions import db
+    from portfolio.models import Portfolio, Submission
+
+    if not user.has_role(Role.JUROR):
+        return False
+    query = (
+        select(Submission.id).join(Portfolio, Portfolio.id == Submission.portfolio_id)
+        .where(Portfolio.candidate_id == candidate_id, Submission.id.in_(_jury_submission_ids(user)))
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
 def _sits_on_jury_of(user, submission) -> bool:
-    """Jurors see the submissions of the sessions they sit on (jury sessions arrive with grading)."""
-    return False
+    """Jurors see the submissions assigned to the sessions they sit on."""
+    from extensions import db
+    from grading.models import SessionAssignment
+
+    if not user.has_role(Role.JUROR):
+        return False
+    query = _jury_submission_ids(user).where(SessionAssignment.submission_id == submission.id).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def visible_submission_ids(user):
-    """A SELECT of the submission ids `user` may view through a jury session (none until grading)."""
+    """A SELECT of the submission ids `user` may view through a jury session (admins: all)."""
     from sqlalchemy import false, select
 
     from portfolio.models import Submission
@@ -221,6 +341,8 @@ def visible_submission_ids(user):
         return query.where(false())
     if user.has_role(Role.ADMIN):
         return query
+    if user.has_role(Role.JUROR):
+        return query.where(Submission.id.in_(_jury_submission_ids(user)))
     return query.where(false())
 
 

@@ -8,6 +8,8 @@ from flask_login import current_user
 from accounts.models import Role
 from accounts.policy import Permission, authorize, public, requires
 from evidence import services as evidence_services
+from grading import assessments as jury_assessments
+from grading import decisions as jury_decisions
 from jobs.services import get_job
 from portfolio import services as portfolio_services
 
@@ -26,6 +28,11 @@ def dashboard():
         context["unread_comments"] = evidence_services.unread_comments_for_candidate(current_user)
     if current_user.has_role(Role.TUTOR):
         context["tutored_portfolios"] = portfolio_services.portfolios_of_tutor(current_user)
+    if current_user.has_role(Role.JUROR):
+        context["memberships"] = jury_assessments.memberships_of(current_user)
+    if current_user.has_role(Role.CANDIDATE):
+        # Only what signed minutes say: nothing shows before every member has confirmed.
+        context["jury_results"] = [r for r in jury_decisions.candidate_results(current_user) if r.decided]
     return render_template("core/dashboard.html", **context)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
+from datetime import datetime
 
 import pytest
 
@@ -78,13 +79,36 @@ def world(app_ctx, make_user):
     )
     db.session.add(export_job)
     db.session.commit()
-    return {
+    jury = _jury_world(users, other, certification, foreign)
+    return {**jury,
         "users": users, "other": other, "certification": certification, "admin_job": job.id, "admin_export_job": export_job.id,
         "own_portfolio": own, "foreign_portfolio": foreign,
         "own_evidence": own_evidence, "foreign_evidence": foreign_evidence,
         "own_version": own_version, "foreign_version": foreign_version,
         "own_claim": own_claim, "foreign_claim": foreign_claim, "own_submission": own_submission,
         "criterion": certification.blocs[0].evaluations[0].criteria[0],
+    }
+
+
+def _jury_world(users, other, certification, foreign) -> dict:
+    """A session presided by the juror, examining the stranger's submission (so the candidate's
+    own submission stays out of the jury's reach), deliberation open with one bloc decided."""
+    from grading import decisions, sessions
+
+    admin, juror = users["admin"], users["juror"]
+    session = sessions.create_session(
+        certification, sessions.SessionFields(starts_at=datetime(2026, 6, 15, 7, 0), place="Salle 1"), actor=admin
+    )
+    member = sessions.add_member(session, juror, actor=admin, is_president=True, is_external=True)
+    assignment = sessions.assign_submission(session, submit_portfolio(foreign, other), actor=admin)
+    accommodation = sessions.add_accommodation(other, "extra_time", "Tiers temps", actor=admin)
+    decisions.start_deliberation(session, actor=juror)
+    decision = decisions.decide(
+        assignment, session.blocs[0], "validated", "Motif", actor=juror, override=True, override_reason="Test"
+    )
+    return {
+        "jury_session": session, "jury_member": member, "jury_assignment": assignment,
+        "jury_accommodation": accommodation, "jury_decision": decision,
     }
 
 

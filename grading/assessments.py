@@ -1,0 +1,346 @@
+"""Assessments: the review workspace of a juror, their verdicts per criterion, grids handed in,
+and the side-by-side comparison the president reads.
+
+A juror's grid is private until they hand it in; after that it is locked and shared with the
+president. Every verdict change is one audit event.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from accounts.models import User
+from core.timeutil import utcnow
+from extensions import db
+from portfolio.models import Bloc, Criterion, Deliverable, Evaluation
+from portfolio.submissions import snapshot_of
+
+from . import GradingError, audit
+from .models import Assessment, GridSubmission, JuryMember, JurySession, SessionAssignment, Verdict
+
+MAX_ATTEMPTS = 5
+MAX_COMMENT_LENGTH = 5000
+log = logging.getLogger(__name__)
+
+
+# --- what the juror reads ----------------------------------------------------------------------
+
+@dataclass
+class ClaimedEvidence:
+    evidence: dict  # the evidence as frozen in the snapshot (title, versions…)
+    justification: str
+
+
+@dataclass
+class CriterionReview:
+    criterion: Criterion
+    claimed: list[ClaimedEvidence]
+    assessment: Assessment | None
+
+
+@dataclass
+class DeliverableReview:
+    deliverable: Deliverable
+    provided_by: list[dict]
+
+
+@dataclass
+class EvaluationReview:
+    evaluation: Evaluation
+    criteria: list[CriterionReview]
+    deliverables: list[DeliverableReview]
+
+
+@dataclass
+class BlocReview:
+    bloc: Bloc
+    evaluations: list[EvaluationReview]
+
+    @property
+    def criteria(self) -> list[CriterionReview]:
+        return [c for e in self.evaluations for c in e.criteria]
+
+
+def session_criteria(session: JurySession) -> list[Criterion]:
+    return [c for bloc in session.blocs for evaluation in bloc.evaluations for c in evaluation.criteria]
+
+
+def assessments_of(assignment: SessionAssignment, juror_id: int) -> dict[int, Assessment]:
+    rows = db.session.scalars(
+        select(Assessment).where(Assessment.assignment_id == assignment.id, Assessment.juror_id == juror_id)
+    )
+    return {a.criterion_id: a for a in rows}
+
+
+def review_workspace(assignment: SessionAssignment, juror: User) -> list[BlocReview]:
+    """The frozen snapshot organised bloc → evaluation → criterion, with this juror's verdicts."""
+    snapshot = snapshot_of(assignment.submission)
+    claimed: dict[int, list[ClaimedEvidence]] = {}
+    providing: dict[int, list[dict]] = {}
+    for evidence in snapshot["evidence"]:
+        for claim in evidence["claims"]:
+            claimed.setdefault(claim["criterion_id"], []).append(ClaimedEvidence(evidence, claim["justification"]))
+        for deliverable_id in evidence.get("deliverable_ids", []):
+            providing.setdefault(deliverable_id, []).append(evidence)
+    mine = assessments_of(assignment, juror.id)
+    return [
+        BlocReview(bloc, [
+            EvaluationReview(
+                evaluation,
+                [CriterionReview(c, claimed.get(c.id, []), mine.get(c.id)) for c in evaluation.criteria],
+                [DeliverableReview(d, providing.get(d.id, [])) for d in evaluation.deliverables],
+            )
+            for evaluation in bloc.evaluations
+        ])
+        for bloc in assignment.session.blocs
+    ]
+
+
+def gradable_criterion(assignment: SessionAssignment, criterion_id: int) -> Criterion:
+    """The criterion, if it belongs to the blocs this session evaluates for this submission."""
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None:
+        raise GradingError("Ce critère n'existe pas.", 404)
+    snapshot_certification = snapshot_of(assignment.submission)["certification"]["id"]
+    bloc_ids = {b.id for b in assignment.session.blocs}
+    if criterion.certification_id != snapshot_certification or criterion.evaluation.bloc_id not in bloc_ids:
+        raise GradingError(
+            f"Le critère {criterion.code} ({criterion.key}) n'appartient pas aux blocs évalués dans cette session "
+            "pour ce dépôt : il ne peut pas être apprécié ici.", 400
+        )
+    return criterion
+
+
+def grid_submission(assignment: SessionAssignment, juror_id: int) -> GridSubmission | None:
+    return db.session.scalar(
+        select(GridSubmission).where(GridSubmission.assignment_id == assignment.id, GridSubmission.juror_id == juror_id)
+    )
+
+
+def _check_can_grade(assignment: SessionAssignment, juror: User) -> None:
+    session = assignment.session
+    if session.member_for(juror) is None:
+        raise GradingError("Vous ne siégez pas dans cette session.", 403)
+    if session.is_signed:
+        raise GradingError("Le procès-verbal de cette session est signé : les grilles ne changent plus.", 409)
+    if grid_submission(assignment, juror.id) is not None:
+        raise GradingError("Vous avez remis votre grille : elle ne peut plus être modifiée.", 409)
+
+
+def _parse_verdict(raw: str | None) -> str | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw not in {v.value for v in Verdict}:
+        raise GradingError("Appréciation inconnue : choisissez acquis, partiellement acquis, non acquis ou non évalué.")
+    return raw
+
+
+def _state(row: Assessment | None) -> dict | None:
+    return None if row is None else {"criterion_id": row.criterion_id, "verdict": row.verdict, "comment": row.comment}
+
+
+def record_verdict(
+    assignment: SessionAssignment, juror: User, criterion_id: int, verdict: str | None, comment: str = ""
+) -> Assessment | None:
+    """Save this juror's verdict and comment on one criterion (insert or update its single row);
+    None when there is nothing to record (no verdict, no comment, no row yet).
+
+    Two requests may race to create the row: the loser's insert hits the unique constraint, and
+    it retries as an update, so no verdict is lost or written to another juror's row.
+    """
+    criterion = gradable_criterion(assignment, criterion_id)
+    _check_can_grade(assignment, juror)
+    value = _parse_verdict(verdict)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise GradingError(f"Le commentaire dépasse {MAX_COMMENT_LENGTH} caractères.")
+    assignment_id, juror_id, session_id = assignment.id, juror.id, assignment.session_id
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            row = db.session.scalar(
+                select(Assessment).where(
+                    Assessment.assignment_id == assignment_id, Assessment.juror_id == juror_id,
+                    Assessment.criterion_id == criterion.id,
+                ).with_for_update()
+            )
+            before = _state(row)
+            if (row is None and value is None and not comment) or (
+                row is not None and row.verdict == value and row.comment == comment
+            ):
+                db.session.commit()  # nothing changes: no write, no event
+                return row
+            if row is None:
+                row = Assessment(assignment_id=assignment_id, juror_id=juror_id, criterion_id=criterion.id)
+                db.session.add(row)
+            row.verdict, row.comment, row.updated_at = value, comment, utcnow()
+            db.session.flush()
+            audit.record(
+                "assessment.recorded", "assessment", row.id, actor=juror, session_id=session_id,
+                before=before, after=_state(row) | {"criterion": criterion.key, "assignment_id": assignment_id},
+            )
+            db.session.commit()
+            return row
+        except IntegrityError:
+            db.session.rollback()  # another request created the row first: update it instead
+            log.info("Assessment created concurrently (attempt %d): retrying as an update", attempt + 1)
+        except OperationalError as error:
+            db.session.rollback()  # locked or serialization failure: wait a little and retry
+            log.info("Assessment write failed (attempt %d): %s", attempt + 1, error.orig)
+            time.sleep(0.05 * (attempt + 1))
+    raise GradingError("L'appréciation n'a pas pu être enregistrée (trop d'enregistrements simultanés). Réessayez.", 409)
+
+
+def save_grid(assignment: SessionAssignment, juror: User, entries: dict[int, tuple[str | None, str]]) -> int:
+    """Save several verdicts at once (the form without JavaScript); returns how many changed."""
+    _check_can_grade(assignment, juror)
+    known = {c.id for c in session_criteria(assignment.session)}
+    unknown = sorted(set(entries) - known)
+    if unknown:
+        gradable_criterion(assignment, unknown[0])  # raises with the message naming the criterion
+    before = {cid: _state(a) for cid, a in assessments_of(assignment, juror.id).items()}
+    changed = 0
+    for criterion_id, (verdict, comment) in entries.items():
+        row = record_verdict(assignment, juror, criterion_id, verdict, comment)
+        if _state(row) != before.get(criterion_id):
+            changed += 1
+    return changed
+
+
+def submit_grid(assignment: SessionAssignment, juror: User) -> GridSubmission:
+    """Hand in the grid: every criterion needs a verdict ("non évalué" counts)."""
+    _check_can_grade(assignment, juror)
+    mine = assessments_of(assignment, juror.id)
+    missing = [c for c in session_criteria(assignment.session) if not (mine.get(c.id) and mine[c.id].verdict)]
+    if missing:
+        codes = ", ".join(f"{c.evaluation.bloc.code} {c.code}" for c in missing[:5])
+        more = "…" if len(missing) > 5 else ""
+        raise GradingError(
+            f"Il reste {len(missing)} critère(s) sans appréciation ({codes}{more}). Choisissez « Non évalué » "
+            "pour un critère que vous ne pouvez pas apprécier."
+        )
+    submission = GridSubmission(assignment_id=assignment.id, juror_id=juror.id, submitted_at=utcnow())
+    db.session.add(submission)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise GradingError("Vous avez déjà remis votre grille.", 409) from None
+    counts: dict[str, int] = {}
+    for a in mine.values():
+        if a.verdict:
+            counts[a.verdict] = counts.get(a.verdict, 0) + 1
+    audit.record("grid.submitted", "grid", submission.id, actor=juror, session_id=assignment.session_id,
+                 after={"assignment_id": assignment.id, "verdicts": counts})
+    db.session.commit()
+    return submission
+
+
+# --- what the president reads ------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    member: JuryMember
+    submitted: bool
+    assessment: Assessment | None
+
+    @property
+    def verdict(self) -> str | None:
+        return self.assessment.verdict if self.submitted and self.assessment else None
+
+
+@dataclass
+class ComparisonRow:
+    criterion: Criterion
+    cells: list[Cell]
+
+    @property
+    def verdicts(self) -> list[str | None]:
+        return [c.verdict for c in self.cells if c.submitted]
+
+    @property
+    def disagreement(self) -> bool:
+        """Two handed-in grids give this criterion different verdicts."""
+        return len({v for v in self.verdicts if v}) > 1
+
+
+@dataclass
+class BlocComparison:
+    bloc: Bloc
+    rows: list[ComparisonRow] = field(default_factory=list)
+
+    @property
+    def disagreements(self) -> int:
+        return sum(1 for r in self.rows if r.disagreement)
+
+
+def compare_grids(assignment: SessionAssignment) -> list[BlocComparison]:
+    """Every member's handed-in grid side by side; unsubmitted grids stay private (empty cells)."""
+    session = assignment.session
+    submitted = set(db.session.scalars(
+        select(GridSubmission.juror_id).where(GridSubmission.assignment_id == assignment.id)
+    ))
+    rows = db.session.scalars(
+        select(Assessment).where(Assessment.assignment_id == assignment.id, Assessment.juror_id.in_(submitted))
+    ) if submitted else []
+    by_key = {(a.juror_id, a.criterion_id): a for a in rows}
+    comparison = []
+    for bloc in session.blocs:
+        bloc_rows = BlocComparison(bloc)
+        for evaluation in bloc.evaluations:
+            for criterion in evaluation.criteria:
+                cells = [
+                    Cell(m, m.user_id in submitted, by_key.get((m.user_id, criterion.id)) if m.user_id in submitted else None)
+                    for m in session.members
+                ]
+                bloc_rows.rows.append(ComparisonRow(criterion, cells))
+        comparison.append(bloc_rows)
+    return comparison
+
+
+def submitted_grids(assignment: SessionAssignment) -> tuple[int, int]:
+    """(grids handed in by current members, number of members)."""
+    member_ids = {m.user_id for m in assignment.session.members}
+    submitted = set(db.session.scalars(
+        select(GridSubmission.juror_id).where(GridSubmission.assignment_id == assignment.id)
+    ))
+    return len(member_ids & submitted), len(member_ids)
+
+
+# --- the juror's dashboard ---------------------------------------------------------------------
+
+@dataclass
+class AssignmentProgress:
+    assignment: SessionAssignment
+    graded: int
+    total: int
+    submitted: bool
+
+
+@dataclass
+class MembershipView:
+    session: JurySession
+    member: JuryMember
+    assignments: list[AssignmentProgress]
+
+
+def memberships_of(user: User) -> list[MembershipView]:
+    members = db.session.scalars(
+        select(JuryMember).join(JurySession).where(JuryMember.user_id == user.id).order_by(JurySession.starts_at.desc())
+    ).all()
+    views = []
+    for member in members:
+        session = member.session
+        total = len(session_criteria(session))
+        progress = []
+        for assignment in session.assignments:
+            mine = assessments_of(assignment, user.id)
+            progress.append(AssignmentProgress(
+                assignment, sum(1 for a in mine.values() if a.verdict), total, grid_submission(assignment, user.id) is not None,
+            ))
+        views.append(MembershipView(session, member, progress))
+    return views

@@ -1,0 +1,373 @@
+"""Deliberation: the proposal from the grids, the jury's bloc decisions, their corrections, the
+minutes every member confirms, and the candidate's acquired blocs across sessions.
+
+Decisions change in place until the minutes are signed; afterwards they are final and a
+correction is a new row linked to the one it corrects.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from accounts.models import User
+from core.timeutil import format_paris, utcnow
+from extensions import db
+from portfolio.models import Bloc, Certification, Portfolio, Submission
+from portfolio.submissions import canonical_json, snapshot_sha256
+
+from . import GradingError, audit
+from .assessments import BlocComparison, compare_grids, submitted_grids
+from .models import (
+    BlocDecision,
+    DecisionRule,
+    JurySession,
+    MinutesConfirmation,
+    Outcome,
+    SessionAssignment,
+    Verdict,
+)
+
+MAX_ATTEMPTS = 5
+NO_PRESIDENT = (
+    "La session n'a pas de président : la délibération ne peut pas commencer. Un administrateur doit d'abord "
+    "désigner un président parmi les membres."
+)
+
+
+# --- deliberation ------------------------------------------------------------------------------
+
+def start_deliberation(session: JurySession, *, actor: User) -> None:
+    if session.is_signed:
+        raise GradingError("Le procès-verbal de cette session est signé.", 409)
+    if session.deliberation_started_at is not None:
+        raise GradingError("La délibération est déjà ouverte.", 409)
+    if session.president is None:
+        raise GradingError(NO_PRESIDENT)
+    if not session.assignments:
+        raise GradingError("Aucun dépôt n'est affecté à cette session : il n'y a rien à délibérer.")
+    session.deliberation_started_at = utcnow()
+    audit.record("deliberation.started", "session", session.id, actor=actor, session_id=session.id,
+                 after={"president": session.president.user.full_name})
+    db.session.commit()
+
+
+def propose(rule: DecisionRule, comparison: BlocComparison) -> Outcome | None:
+    """What the rule suggests from the handed-in grids; None when no grid is handed in."""
+    verdicts = [v for row in comparison.rows for v in row.verdicts]
+    if not comparison.rows or not any(c.submitted for c in comparison.rows[0].cells):
+        return None
+    if any(v in (None, Verdict.NOT_EVALUATED.value) for v in verdicts):
+        return Outcome.ADJOURNED  # something could not be evaluated
+    if rule is DecisionRule.ALL_ACQUIRED:
+        ok = all(v == Verdict.ACQUIRED.value for v in verdicts)
+    else:
+        ok = all(v != Verdict.NOT_ACQUIRED.value for v in verdicts)
+    return Outcome.VALIDATED if ok else Outcome.NOT_VALIDATED
+
+
+def effective_decision(assignment: SessionAssignment, bloc_id: int) -> BlocDecision | None:
+    """The bloc's decision as it stands: the last link of its correction chain."""
+    chain = [d for d in assignment.decisions if d.bloc_id == bloc_id]
+    corrected = {d.corrects_id for d in chain if d.corrects_id}
+    current = [d for d in chain if d.id not in corrected]
+    return current[0] if current else None
+
+
+def decision_history(assignment: SessionAssignment, bloc_id: int) -> list[BlocDecision]:
+    """The original decision then each correction, oldest first."""
+    return sorted((d for d in assignment.decisions if d.bloc_id == bloc_id), key=lambda d: d.id)
+
+
+def _decision_state(decision: BlocDecision) -> dict:
+    return {
+        "assignment_id": decision.assignment_id, "bloc": decision.bloc.code, "outcome": decision.outcome,
+        "justification": decision.justification, "proposed": decision.proposed_outcome,
+        "override_reason": decision.override_reason, "corrects_id": decision.corrects_id,
+        "correction_reason": decision.correction_reason,
+    }
+
+
+def _parse_outcome(raw: str) -> Outcome:
+    try:
+        return Outcome(raw)
+    except ValueError:
+        raise GradingError("Décision inconnue : choisissez validé, non validé ou ajourné.") from None
+
+
+def decide(
+    assignment: SessionAssignment, bloc: Bloc, outcome: str, justification: str, *, actor: User,
+    override: bool = False, override_reason: str = "",
+) -> BlocDecision:
+    """Record (or change, until the minutes are signed) the jury's decision on one bloc."""
+    session = assignment.session
+    if session.is_signed:
+        raise GradingError(
+            "Le procès-verbal est signé : cette décision est définitive. Pour la corriger, utilisez « Rectifier la "
+            "décision » en indiquant le motif.", 409
+        )
+    if session.deliberation_started_at is None:
+        raise GradingError("La délibération n'est pas ouverte : le président doit l'ouvrir avant de décider.", 409)
+    if bloc.id not in {b.id for b in session.blocs}:
+        raise GradingError(f"Le bloc {bloc.code} n'est pas évalué dans cette session.", 400)
+    value = _parse_outcome(outcome)
+    justification = (justification or "").strip()
+    if not justification:
+        raise GradingError("La justification de la décision est obligatoire.")
+    handed_in, members = submitted_grids(assignment)
+    reason = (override_reason or "").strip() if override else ""
+    if handed_in < members and not reason:
+        raise GradingError(
+            f"Toutes les grilles n'ont pas été remises ({handed_in} sur {members}). Pour décider malgré tout, cochez "
+            "« Décider sans attendre toutes les grilles » et indiquez la raison."
+        )
+    comparison = next(c for c in compare_grids(assignment) if c.bloc.id == bloc.id)
+    proposed = propose(session.rule, comparison)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            decision = effective_decision(assignment, bloc.id)
+            before = _decision_state(decision) if decision else None
+            if decision is None:
+                decision = BlocDecision(assignment=assignment, bloc=bloc)
+                db.session.add(decision)
+            decision.outcome, decision.justification = value.value, justification
+            decision.proposed_outcome = proposed.value if proposed else None
+            decision.override_reason = reason or None
+            decision.decided_by_id, decision.decided_at = actor.id, utcnow()
+            db.session.flush()
+            audit.record("decision.recorded", "decision", decision.id, actor=actor, session_id=session.id,
+                         before=before, after=_decision_state(decision))
+            db.session.commit()
+            return decision
+        except IntegrityError:
+            db.session.rollback()  # a concurrent first decision won: update it instead
+            db.session.refresh(assignment)
+        except OperationalError:
+            db.session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+    raise GradingError("La décision n'a pas pu être enregistrée (accès concurrent). Réessayez.", 409)
+
+
+def correct_decision(decision: BlocDecision, outcome: str, justification: str, reason: str, *, actor: User) -> BlocDecision:
+    """After signature: a new decision linked to the one it corrects, with the reason."""
+    session = decision.assignment.session
+    if not session.is_signed:
+        raise GradingError("Le procès-verbal n'est pas encore signé : modifiez directement la décision.", 409)
+    if decision.correction is not None:
+        raise GradingError("Cette décision a déjà été rectifiée : c'est la plus récente qui peut l'être.", 409)
+    value = _parse_outcome(outcome)
+    justification, reason = (justification or "").strip(), (reason or "").strip()
+    if not reason:
+        raise GradingError("Indiquez le motif de la rectification.")
+    if not justification:
+        raise GradingError("La justification de la décision est obligatoire.")
+    correction = BlocDecision(
+        assignment_id=decision.assignment_id, bloc_id=decision.bloc_id, outcome=value.value, justification=justification,
+        proposed_outcome=decision.proposed_outcome, decided_by_id=actor.id, decided_at=utcnow(),
+        corrects_id=decision.id, correction_reason=reason,
+    )
+    db.session.add(correction)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise GradingError("Cette décision vient d'être rectifiée par ailleurs : rechargez la page.", 409) from None
+    audit.record("decision.corrected", "decision", correction.id, actor=actor, session_id=session.id,
+                 before=_decision_state(decision), after=_decision_state(correction))
+    db.session.commit()
+    return correction
+
+
+# --- minutes -----------------------------------------------------------------------------------
+
+def missing_decisions(session: JurySession) -> list[tuple[SessionAssignment, Bloc]]:
+    return [(a, b) for a in session.assignments for b in session.blocs if effective_decision(a, b.id) is None]
+
+
+def minutes_content(session: JurySession) -> dict:
+    """What the members confirm: the session, its members and every decision (no accommodation)."""
+    return {
+        "session": {
+            "id": session.id, "certification": session.certification.label,
+            "starts_at": format_paris(session.starts_at, "%d/%m/%Y %H:%M"),
+            "place": session.place, "video_link": session.video_link, "rule": session.rule.label,
+        },
+        "members": [
+            {"name": m.user.full_name, "president": m.is_president, "external": m.is_external} for m in session.members
+        ],
+        "candidates": [
+            {
+                "name": a.candidate.full_name, "submission": a.submission.number, "snapshot_sha256": a.submission.snapshot_sha256,
+                "blocs": [_minutes_decision(b, effective_decision(a, b.id)) for b in session.blocs],
+            }
+            for a in session.assignments
+        ],
+    }
+
+
+def _minutes_decision(bloc: Bloc, decision: BlocDecision | None) -> dict:
+    entry = {"bloc": bloc.code, "title": bloc.title}
+    if decision is not None:
+        entry |= {
+            "decision": decision.outcome_label, "justification": decision.justification,
+            "override_reason": decision.override_reason or "",
+        }
+    return entry
+
+
+def minutes_text(session: JurySession) -> str:
+    """The minutes as canonical JSON: the signed text when signed, else the current one."""
+    return session.minutes_text if session.is_signed else canonical_json(minutes_content(session))
+
+
+def minutes_hash(session: JurySession) -> str:
+    return session.minutes_sha256 if session.is_signed else snapshot_sha256(minutes_text(session))
+
+
+@dataclass
+class MemberConfirmation:
+    member: object
+    confirmation: MinutesConfirmation | None  # for the current text, if any
+
+
+def confirmations(session: JurySession) -> list[MemberConfirmation]:
+    current = minutes_hash(session)
+    rows = db.session.scalars(
+        select(MinutesConfirmation).where(
+            MinutesConfirmation.session_id == session.id, MinutesConfirmation.content_sha256 == current
+        )
+    )
+    by_user = {c.user_id: c for c in rows}
+    return [MemberConfirmation(m, by_user.get(m.user_id)) for m in session.members]
+
+
+def confirm_minutes(session: JurySession, user: User, shown_sha256: str) -> MinutesConfirmation:
+    """One member acknowledges the minutes they read (identified by the hash shown to them)."""
+    if session.member_for(user) is None:
+        raise GradingError("Vous ne siégez pas dans cette session.", 403)
+    if session.is_signed:
+        raise GradingError("Le procès-verbal est déjà signé.", 409)
+    if session.deliberation_started_at is None:
+        raise GradingError("La délibération n'est pas ouverte : il n'y a pas encore de procès-verbal à confirmer.", 409)
+    missing = missing_decisions(session)
+    if missing:
+        raise GradingError(f"Le procès-verbal n'est pas complet : il manque {len(missing)} décision(s) de bloc.", 409)
+    current = minutes_hash(session)
+    if shown_sha256 != current:
+        raise GradingError(
+            "Le procès-verbal a changé depuis que vous l'avez affiché : relisez-le puis confirmez à nouveau.", 409
+        )
+    existing = next((c.confirmation for c in confirmations(session) if c.member.user_id == user.id), None)
+    if existing is not None:
+        return existing
+    confirmation = MinutesConfirmation(
+        session_id=session.id, user_id=user.id, user_name=user.full_name, user_email=user.email,
+        content_sha256=current, confirmed_at=utcnow(),
+    )
+    db.session.add(confirmation)
+    db.session.flush()
+    audit.record("minutes.confirmed", "minutes", confirmation.id, actor=user, session_id=session.id,
+                 after={"sha256": current, "email": user.email})
+    db.session.commit()
+    _sign_if_complete(session.id)
+    return confirmation
+
+
+def _sign_if_complete(session_id: int) -> None:
+    """Sign the minutes once every current member confirmed the current text (idempotent)."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            session = db.session.scalar(select(JurySession).where(JurySession.id == session_id).with_for_update())
+            db.session.refresh(session)
+            if session.is_signed or not all(c.confirmation for c in confirmations(session)):
+                db.session.commit()
+                return
+            text = minutes_text(session)
+            session.minutes_text, session.minutes_sha256 = text, snapshot_sha256(text)
+            session.minutes_signed_at = utcnow()
+            audit.record("minutes.signed", "minutes", session.id, actor=None, session_id=session.id,
+                         after={"sha256": session.minutes_sha256, "members": len(session.members)})
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+
+
+# --- results across sessions -------------------------------------------------------------------
+
+@dataclass
+class BlocResult:
+    bloc: Bloc
+    decision: BlocDecision | None  # the one that counts: a validation if any, else the latest
+    session: JurySession | None
+
+    @property
+    def acquired(self) -> bool:
+        return self.decision is not None and self.decision.outcome == Outcome.VALIDATED.value
+
+
+@dataclass
+class CertificationResult:
+    certification: Certification
+    blocs: list[BlocResult]
+
+    @property
+    def granted(self) -> bool:
+        return bool(self.blocs) and all(b.acquired for b in self.blocs)
+
+    @property
+    def decided(self) -> bool:
+        return any(b.decision for b in self.blocs)
+
+
+def signed_decisions_of(candidate: User, lineage: str) -> list[BlocDecision]:
+    """Effective decisions of signed sessions on any version of this certification lineage."""
+    rows = db.session.scalars(
+        select(BlocDecision)
+        .join(SessionAssignment, SessionAssignment.id == BlocDecision.assignment_id)
+        .join(JurySession, JurySession.id == SessionAssignment.session_id)
+        .join(Submission, Submission.id == SessionAssignment.submission_id)
+        .join(Portfolio, Portfolio.id == Submission.portfolio_id)
+        .join(Certification, Certification.id == Portfolio.certification_id)
+        .where(
+            Portfolio.candidate_id == candidate.id, Certification.lineage == lineage,
+            JurySession.minutes_signed_at.is_not(None),
+        )
+        .order_by(JurySession.starts_at, BlocDecision.id)
+    ).all()
+    corrected = {d.corrects_id for d in rows if d.corrects_id}
+    return [d for d in rows if d.id not in corrected]
+
+
+def candidate_results(candidate: User) -> list[CertificationResult]:
+    """Per certification lineage: each bloc of the latest version and what signed minutes say.
+
+    A bloc validated in an earlier session stays acquired; blocs are matched across versions by code.
+    """
+    portfolios = db.session.scalars(
+        select(Portfolio).where(Portfolio.candidate_id == candidate.id).order_by(Portfolio.created_at)
+    ).all()
+    latest: dict[str, Certification] = {}
+    for portfolio in portfolios:
+        certification = portfolio.certification
+        known = latest.get(certification.lineage)
+        if known is None or certification.version_number > known.version_number:
+            latest[certification.lineage] = certification
+    results = []
+    for lineage, certification in latest.items():
+        decisions = signed_decisions_of(candidate, lineage)
+        blocs = []
+        for bloc in certification.blocs:
+            mine = [d for d in decisions if d.bloc.code == bloc.code]
+            validated = [d for d in mine if d.outcome == Outcome.VALIDATED.value]
+            chosen = validated[0] if validated else (mine[-1] if mine else None)
+            blocs.append(BlocResult(bloc, chosen, chosen.assignment.session if chosen else None))
+        results.append(CertificationResult(certification, blocs))
+    return results
+
+
+def acquired_bloc_codes(candidate: User, lineage: str) -> set[str]:
+    return {d.bloc.code for d in signed_decisions_of(candidate, lineage) if d.outcome == Outcome.VALIDATED.value}

@@ -1,0 +1,35 @@
+"""The policy's jury rules, also used by the search filters: jurors reach exactly the submissions
+assigned to the sessions they sit on."""
+from accounts.models import Role
+from accounts.policy import Permission, may, visible_submission_ids
+from extensions import db
+from tests.grading import jury, make_submission  # noqa: F401
+
+
+def _visible(user) -> set[int]:
+    return set(db.session.scalars(visible_submission_ids(user)))
+
+
+def test_jurors_see_the_submissions_of_their_sessions_only(jury, make_user):
+    unassigned = make_submission(make_user(Role.CANDIDATE), jury.certification)
+    outsider = make_user(Role.JUROR)
+    assert _visible(jury.juror) == {jury.submission.id}
+    assert _visible(jury.president) == {jury.submission.id}
+    assert _visible(outsider) == set()
+    assert _visible(jury.admin) == {jury.submission.id, unassigned.id}
+    assert _visible(jury.tutor) == set() and _visible(jury.candidate) == set()
+    assert may(jury.juror, Permission.VIEW_SUBMISSION, jury.submission)
+    assert not may(jury.juror, Permission.VIEW_SUBMISSION, unassigned)
+    assert not may(outsider, Permission.VIEW_SUBMISSION, jury.submission)
+
+
+def test_only_the_president_deliberates_and_admins_never_grade(jury):
+    assert may(jury.president, Permission.DELIBERATE, jury.session)
+    assert not may(jury.juror, Permission.DELIBERATE, jury.session)
+    assert not may(jury.admin, Permission.DELIBERATE, jury.session)
+    assert may(jury.juror, Permission.GRADE_SUBMISSION, jury.assignment)
+    assert not may(jury.admin, Permission.GRADE_SUBMISSION, jury.assignment)
+    assert may(jury.admin, Permission.VIEW_DELIBERATION, jury.assignment)
+    assert not may(jury.juror, Permission.VIEW_DELIBERATION, jury.assignment)
+    assert may(jury.juror, Permission.CONFIRM_MINUTES, jury.session)
+    assert not may(jury.tutor, Permission.VIEW_JURY_SESSION, jury.session)
