@@ -34,3 +34,7 @@ ROUTES.update({
         "GET", lambda w: f"/exports/{w['admin_export_job']}/fichier", expect(302, 403, 403, 403, DOWNLOADED)
     ),
 })
+
+ROUTES["referentials.blank_grid"] = Case(
+    "GET", lambda w: f"/referentiels/{w['certification'].id}/grille-vierge.docx", expect(302, 403, 403, 200, 200)
+)

@@ -1,0 +1,45 @@
+"""The jury grid: built from the session's grids, rendered to PDF and Word; blank grid too."""
+import io
+
+from docx import Document as WordDocument
+from pypdf import PdfReader
+
+from documents import render_docx, render_pdf
+from grading import sessions
+from grading.grid import build_blank_grid, build_submission_grid
+from tests.grading import client_for, grade_all, jury  # noqa: F401
+
+
+def _pdf_text(document) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(document))).pages)
+
+
+def test_grid_shows_submitted_verdicts_decisions_and_signature_lines(jury):
+    first = jury.criteria[0]
+    grade_all(jury, jury.president)
+    grade_all(jury, jury.juror, overrides={first.id: "not_acquired"})
+    sessions.add_accommodation(jury.candidate, "extra_time", "Note médicale confidentielle", actor=jury.admin)
+    document = build_submission_grid(jury.submission)
+    text = _pdf_text(document)
+    assert "Grille d'évaluation" in text and "Camille Candidate" in text
+    assert "Non acquis" in text and "Acquis" in text and "Avis de Julie" in text
+    assert "Signatures des membres du jury" in text and "Paul Président (président)" in text
+    assert "Note médicale confidentielle" not in text and "tiers" not in text.lower()
+    word = WordDocument(io.BytesIO(render_docx(document)))
+    assert any(p.style.name == "Heading 1" and p.text.startswith("BC01") for p in word.paragraphs)
+
+
+def test_unsubmitted_grids_stay_private_in_the_export(jury):
+    grade_all(jury, jury.juror, submit=False)
+    text = _pdf_text(build_submission_grid(jury.submission))
+    assert "Avis de Julie" not in text
+    assert "☐ A" in text or "A   " in text  # blank boxes for a paper session
+
+
+def test_blank_grid_of_a_certification_downloads_for_jurors(jury, app_ctx):
+    text = _pdf_text(build_blank_grid(jury.certification))
+    assert "Grille d'évaluation (vierge)" in text and jury.criteria[0].text[:30] in text
+    client = client_for(app_ctx, jury.juror)
+    response = client.get(f"/referentiels/{jury.certification.id}/grille-vierge.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"].startswith("attachment")
