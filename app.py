@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from evidence import views as evidence_views
     from grading import audit_views as grading_audit_views
     from grading import views as grading_views
+    from grading import export_views as grading_export_views
     from portfolio import referential_cli, referential_views
     from portfolio import views as portfolio_views
 
@@ -89,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
         portfolio_views.bp, referential_views.bp, referential_cli.cli,
         evidence_views.bp, file_views.bp, search_views.bp,
-        grading_views.bp, grading_audit_views.bp,
+        grading_views.bp, grading_audit_views.bp, grading_export_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

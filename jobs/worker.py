@@ -6,7 +6,7 @@ import importlib
 
 from .queue import huey
 
-TASK_MODULES: tuple[str, ...] = ("jobs.maintenance", "portfolio.exports")
+TASK_MODULES: tuple[str, ...] = ("jobs.maintenance", "portfolio.exports", "grading.bundle")
 
 for module in TASK_MODULES:
     importlib.import_module(module)

@@ -1,0 +1,53 @@
+"""Bulk export of a session as a ZIP, resumable after an interruption. Immediate mode."""
+import io
+import zipfile
+
+from core.stores import object_store
+from extensions import db
+from grading.bundle import export_session_bundle, planned_files
+from jobs.models import Job, JobState
+from jobs.services import enqueue
+from tests.grading import client_for, jury, post  # noqa: F401
+
+
+def _zip(job) -> zipfile.ZipFile:
+    with object_store().open(job.result["object_key"]) as stream:
+        return zipfile.ZipFile(io.BytesIO(stream.read()))
+
+
+def test_admin_exports_every_dossier_and_grid_of_a_session(jury, app_ctx):
+    admin = client_for(app_ctx, jury.admin)
+    response = post(admin, f"/jury/sessions/{jury.session.id}/export", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Télécharger session-" in response.get_data(as_text=True)
+    job = db.session.query(Job).filter_by(kind="session-export").one()
+    archive = _zip(job)
+    names = sorted(archive.namelist())
+    assert names == sorted(name for name, _, _ in planned_files(jury.session))
+    assert all(archive.read(name).startswith(b"%PDF") for name in names)
+    download = admin.get(f"/jury/exports/{job.id}/archive")
+    assert download.status_code in (200, 302)
+
+
+def test_an_interrupted_export_resumes_without_redoing_finished_files(jury, app_ctx):
+    first_name = planned_files(jury.session)[0][0]
+    already = object_store().put(io.BytesIO(b"%PDF-fichier produit avant l'interruption"), 41)
+    job = Job(id="22222222-2222-2222-2222-222222222222", kind="session-export", title="Export",
+              created_by_id=jury.admin.id, state=JobState.RUNNING.value,
+              result={"session_id": jury.session.id, "parts": {first_name: already.key}})
+    db.session.add(job)
+    db.session.commit()
+    admin = client_for(app_ctx, jury.admin)
+    response = post(admin, f"/jury/exports/{job.id}/reprendre")
+    assert response.status_code == 303
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.state == JobState.DONE
+    assert _zip(job).read(first_name) == b"%PDF-fichier produit avant l'interruption"
+
+
+def test_a_session_without_submissions_fails_with_a_reason(jury, app_ctx):
+    from grading import sessions
+
+    empty = sessions.create_session(jury.certification, sessions.SessionFields(starts_at=jury.session.starts_at, place="Salle 4"), actor=jury.admin)
+    job = enqueue(export_session_bundle, "session-export", "Export", session_id=empty.id)
+    assert job.state == JobState.FAILED and "Aucun dépôt" in job.error
