@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from accounts.policy import enforce_endpoint_access
     from core import demo
     from core import views as core_views
+    from evidence import cli as storage_cli
     from evidence import file_views, search_views
     from evidence import views as evidence_views
     from grading import audit_views as grading_audit_views
@@ -89,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
         portfolio_views.bp, referential_views.bp, referential_cli.cli,
-        evidence_views.bp, file_views.bp, search_views.bp,
+        evidence_views.bp, file_views.bp, search_views.bp, storage_cli.cli,
         grading_views.bp, grading_audit_views.bp, grading_export_views.bp,
     )
     for blueprint in blueprints:

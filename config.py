@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JOBS_URL", "sqlite:///instance/jobs.db", "Background job queue: `sqlite:///path` or `redis://host:port/db`."),
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Signs sessions and CSRF tokens; must be changed in production."),
     Setting("MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
+    Setting("MAX_FILES_PER_REQUEST", "20", "Most files accepted in one upload request."),
+    Setting("ALLOW_ARCHIVES", "false", "`true` to accept archives (zip, 7z, tar.gz) as evidence files."),
     Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Address users reach the app at, used in links printed by commands."),
     Setting("PROBATIO_ENV", "development", "`development` or `production` (production refuses the default secret key)."),
 )
@@ -137,6 +139,8 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "SEARCH_INDEX_DIR": path("SEARCH_INDEX_DIR"),
         "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,
         "MAX_UPLOAD_MB": max_upload_mb,
+        "MAX_FILES_PER_REQUEST": _positive_int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),
+        "ALLOW_ARCHIVES": _bool("ALLOW_ARCHIVES", raw["ALLOW_ARCHIVES"]),
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
         # Werkzeug enforces this before a view runs; uploads stream below it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,

@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     VIEW_SUBMISSION = "submission.view"
     SEARCH_EVIDENCE = "evidence.search"
     EXPORT_SUBMISSION = "submission.export"
+    READ_EVIDENCE_FILE = "evidence.file.read"
     # Jury (grading): sessions, grids, deliberation, minutes, accommodations, audit trail.
     VIEW_JURY_SESSION = "jury.view"
     MANAGE_JURY = "jury.manage"
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SEARCH_EVIDENCE: ALL_ROLES,
     # The candidate exports their own dossier; jurors and admins export dossiers and grids.
     Permission.EXPORT_SUBMISSION: frozenset({Role.CANDIDATE, Role.JUROR, Role.ADMIN}),
+    Permission.READ_EVIDENCE_FILE: ALL_ROLES,
     Permission.VIEW_JURY_SESSION: frozenset({Role.JUROR, Role.ADMIN}),
     Permission.MANAGE_JURY: frozenset({Role.ADMIN}),
     Permission.GRADE_SUBMISSION: frozenset({Role.JUROR}),
@@ -122,6 +124,7 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.REVIEW_PORTFOLIO,
         Permission.VIEW_SUBMISSION,
         Permission.EXPORT_SUBMISSION,
+        Permission.READ_EVIDENCE_FILE,
         Permission.VIEW_JURY_SESSION,
         Permission.GRADE_SUBMISSION,
         Permission.VIEW_DELIBERATION,
@@ -200,7 +203,7 @@ def _presides(user, session) -> bool:
 
 
 def _register_object_rules() -> None:
-    from evidence.models import Evidence
+    from evidence.models import Evidence, EvidenceVersion
     from jobs.models import Job
     from portfolio.models import Portfolio, Submission
 
@@ -229,6 +232,17 @@ def _register_object_rules() -> None:
     @object_rule(Permission.VIEW_SUBMISSION, Submission)
     def view_submission(user, submission: Submission) -> bool:
         return view_portfolio(user, submission.portfolio) or _sits_on_jury_of(user, submission)
+
+    @object_rule(Permission.READ_EVIDENCE_FILE, EvidenceVersion)
+    def read_evidence_file(user, version: EvidenceVersion) -> bool:
+        """Who may see the portfolio, and jurors for the versions frozen in a submission they examine."""
+        portfolio = version.file.evidence.portfolio
+        if view_portfolio(user, portfolio):
+            return True
+        return any(
+            _sits_on_jury_of(user, submission) and _snapshot_holds(submission, version.id)
+            for submission in portfolio.submissions
+        )
 
     @object_rule(Permission.EXPORT_SUBMISSION, Submission)
     def export_submission(user, submission: Submission) -> bool:
@@ -317,6 +331,13 @@ def _judges_candidate(user, candidate_id: int) -> bool:
         .limit(1)
     )
     return db.session.scalar(query) is not None
+
+
+def _snapshot_holds(submission, version_id: int) -> bool:
+    import json
+
+    snapshot = json.loads(submission.snapshot)
+    return any(v["id"] == version_id for item in snapshot["evidence"] for v in item["versions"])
 
 
 def _sits_on_jury_of(user, submission) -> bool:
