@@ -21,7 +21,6 @@ from evidence.uploads import UploadRefused, collect_garbage, store_upload
 from extensions import db
 from storage.base import CHUNK_SIZE, content_key
 from tests import factories
-from tests.browser.conftest import chromium, live_server, page  # noqa: F401 (fixtures)
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.evidence.upload_helpers import (  # noqa: F401 (fixtures)
     FailingStore,
