@@ -22,6 +22,8 @@ from .models import AuditEvent
 ACTION_LABELS = {
     "session.created": "Session créée",
     "session.updated": "Session modifiée",
+    "session.exported": "Export de la session lancé",
+    "session.export_resumed": "Export de la session repris",
     "member.added": "Membre ajouté",
     "member.removed": "Membre retiré",
     "member.president": "Président désigné",

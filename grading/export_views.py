@@ -1,15 +1,16 @@
 """Bulk export of a jury session (ZIP of every dossier and grid), started and resumed here."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from accounts.policy import Permission, authorize, requires
-from core.stores import object_store
+from core.stores import send_stored_file
 from extensions import db
 from jobs.models import JobState
 from jobs.services import enqueue, get_job
 
+from . import audit
 from .bundle import export_session_bundle
 from .models import JurySession
 
@@ -26,6 +27,9 @@ def _respond(job):
 @requires(Permission.MANAGE_JURY)
 def start(session_id: int):
     session = db.session.get(JurySession, session_id) or abort(404)
+    # Dossiers hold personal data: who exported a whole session is on the record.
+    audit.record("session.exported", "session", session.id, actor=current_user, session_id=session.id)
+    db.session.commit()
     job = enqueue(
         export_session_bundle, "session-export", f"Export de la session du {session.starts_at:%d/%m/%Y}",
         created_by_id=current_user.id, session_id=session.id,
@@ -46,6 +50,8 @@ def resume(job_id: str):
         abort(400)
     job.state = JobState.QUEUED.value
     job.error = None
+    audit.record("session.export_resumed", "session", session_id, actor=current_user, session_id=session_id,
+                 after={"job_id": job.id})
     db.session.commit()
     export_session_bundle(job.id, session_id=session_id)
     db.session.expire_all()
@@ -60,8 +66,4 @@ def download(job_id: str):
     result = job.result or {}
     if job.kind != "session-export" or job.state != JobState.DONE or "object_key" not in result:
         abort(404)
-    url = object_store().url(result["object_key"], result["filename"])
-    if url:
-        return redirect(url)
-    return send_file(object_store().open(result["object_key"]), mimetype="application/zip", as_attachment=True,
-                     download_name=result["filename"], max_age=0)
+    return send_stored_file(result["object_key"], result["filename"], "application/zip")

@@ -1,14 +1,14 @@
 """Portfolio pages: the candidate's workspace with its coverage matrix, submissions, enrolment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
 from evidence.models import Evidence
-from core.stores import object_store
+from core.stores import send_stored_file
 from extensions import db
 from jobs.services import enqueue, get_job
 
@@ -173,10 +173,4 @@ def download_export(job_id: str):
         abort(404)
     submission = db.session.get(Submission, result["submission_id"])
     authorize(Permission.EXPORT_SUBMISSION, submission)
-    url = object_store().url(result["object_key"], result["filename"])
-    if url:
-        return redirect(url)
-    return send_file(
-        object_store().open(result["object_key"]), mimetype=result["media_type"], as_attachment=True,
-        download_name=result["filename"], max_age=0,
-    )
+    return send_stored_file(result["object_key"], result["filename"], result["media_type"])

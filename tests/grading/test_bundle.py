@@ -43,6 +43,9 @@ def test_an_interrupted_export_resumes_without_redoing_finished_files(jury, app_
     job = db.session.get(Job, job.id)
     assert job.state == JobState.DONE
     assert _zip(job).read(first_name) == b"%PDF-fichier produit avant l'interruption"
+    from grading.models import AuditEvent
+
+    assert db.session.query(AuditEvent).filter_by(action="session.export_resumed").count() == 1
 
 
 def test_a_session_without_submissions_fails_with_a_reason(jury, app_ctx):
