@@ -34,9 +34,18 @@ redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3).ping()
 PYCODE
 }
 
+start_s3() {
+  # The storage contract suite runs both backends in every pass; the app itself uses MinIO only
+  # in the production pass. Outside CI, an S3 server is used when TEST_S3_ENDPOINT is set.
+  if [ "${CI:-}" = "true" ] && [ -z "${TEST_S3_ENDPOINT:-}" ]; then
+    eval "$(bash scripts/s3-server/start-swift.sh)"
+  fi
+}
+
 run_embedded() {
   echo "=== Passe « embarquée » : SQLite, dossier local, huey sur SQLite ==="
-  env -u TEST_DATABASE_URL -u TEST_S3_ENDPOINT \
+  start_s3
+  env -u TEST_DATABASE_URL \
     STORAGE_BACKEND=local JOBS_URL="sqlite:///$WORK/jobs.db" \
     $PY -m pytest "$@"
 }
@@ -45,7 +54,8 @@ run_production() {
   echo "=== Passe « production » : PostgreSQL, MinIO (Swift S3), huey sur Redis ==="
   require_postgres
   require_redis
-  eval "$(bash scripts/s3-server/start-swift.sh)"
+  start_s3
+  if [ -z "${MINIO_ENDPOINT:-}" ]; then eval "$(bash scripts/s3-server/start-swift.sh)"; fi
   export TEST_DATABASE_URL=$PG_URL
   export STORAGE_BACKEND=minio MINIO_BUCKET="probatio-ci-$(date +%s)"
   export JOBS_URL=$REDIS_URL
