@@ -48,4 +48,7 @@ test-fast: deps
 	PROBATIO_TEST_RUNS=embedded bash scripts/run-tests.sh
 
 bench: deps
+	$(PY) bench/pages.py
+	$(PY) bench/export.py
 	$(PY) bench/upload.py
+	$(PY) bench/search.py --docs 20000

@@ -35,9 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_template_helpers(app)
 
     from core.errors import register_error_handlers
+    from evidence.search import init_search
     from jobs.services import bind_app
 
     register_error_handlers(app)
+    init_search(app)
     bind_app(app)
     logging.getLogger("minio").setLevel(logging.WARNING)
     return app
@@ -79,7 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from core import demo
     from core import views as core_views
     from evidence import cli as storage_cli
-    from evidence import file_views, search_views
+    from evidence import file_views, search_cli, search_views
     from evidence import views as evidence_views
     from grading import audit_views as grading_audit_views
     from grading import views as grading_views
@@ -90,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
         portfolio_views.bp, referential_views.bp, referential_cli.cli,
-        evidence_views.bp, file_views.bp, search_views.bp, storage_cli.cli,
+        evidence_views.bp, file_views.bp, search_views.bp, storage_cli.cli, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, grading_export_views.bp,
     )
     for blueprint in blueprints:

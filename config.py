@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MINIO_SECURE", "false", "`true` to talk HTTPS to MinIO."),
     Setting("MINIO_REGION", "us-east-1", "Region used to sign S3 requests."),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "Folder of the Whoosh full-text index."),
+    Setting("SEARCH_TIME_LIMIT", "0.12", "Seconds an unscoped search may spend collecting before it shows partial results."),
     Setting("JOBS_URL", "sqlite:///instance/jobs.db", "Background job queue: `sqlite:///path` or `redis://host:port/db`."),
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Signs sessions and CSRF tokens; must be changed in production."),
     Setting("MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
@@ -66,6 +67,16 @@ def _positive_int(name: str, raw: str) -> int:
         raise ConfigError(f"{name}={raw!r} n'est pas un nombre entier.") from None
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} doit être un entier positif.")
+    return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} n'est pas un nombre.") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} doit être positif.")
     return value
 
 
@@ -137,6 +148,7 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "MINIO_SECURE": _bool("MINIO_SECURE", raw["MINIO_SECURE"]),
         "MINIO_REGION": raw["MINIO_REGION"],
         "SEARCH_INDEX_DIR": path("SEARCH_INDEX_DIR"),
+        "SEARCH_TIME_LIMIT": _positive_float("SEARCH_TIME_LIMIT", raw["SEARCH_TIME_LIMIT"]),
         "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_FILES_PER_REQUEST": _positive_int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),

@@ -27,6 +27,7 @@ from . import previews
 from .models import Evidence, EvidenceFile, EvidenceVersion
 from .multipart import MalformedBody, MultipartReader
 from .sniffing import accepted_extensions, allow_list_sentence
+from .extraction import schedule_extraction
 from .uploads import (
     AlreadyUploaded,
     PreparedUpload,
@@ -215,7 +216,16 @@ def _record(evidence: Evidence, item: PreparedUpload | UploadResult, target: Evi
         return UploadResult(item.filename, "failed", str(error), 503)
     message = f"« {version.filename} » enregistré"
     message += f" (version {version.number})." if version.number > 1 else "."
+    _schedule_extraction(version)
     return UploadResult(version.filename, "stored", message, 200, version)
+
+
+def _schedule_extraction(version: EvidenceVersion) -> None:
+    """Queue text extraction for search; a queue that is down never fails an upload already stored."""
+    try:
+        schedule_extraction(version.id)
+    except Exception:  # the file is safe; `flask search extract --retry-failed` catches up
+        current_app.logger.exception("Could not queue the text extraction of version %s", version.id)
 
 
 @bp.route("/preuves/<int:evidence_id>/fichiers", methods=["POST"])

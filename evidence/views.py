@@ -9,6 +9,7 @@ from extensions import db
 from portfolio.models import Portfolio
 
 from . import services
+from .extraction import ocr_status
 from .forms import ClaimForm, CommentForm, DeliverablesForm, EvidenceForm, JustificationForm, StatusForm
 from .models import Claim, Evidence, EvidenceStatus
 
@@ -91,6 +92,7 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
         ),
         "criteria_matches": [],
         "query": "",
+        "ocr": ocr_status(),
     }
     context.update(overrides)
     return context

@@ -30,7 +30,7 @@ def bind_app(app: Flask) -> None:
     _bound_app = app
 
 
-def _task_app() -> Flask:
+def task_app() -> Flask:
     global _bound_app
     if _bound_app is None:
         from app import create_app  # the worker process builds its own app from the environment
@@ -64,7 +64,7 @@ def job_task(fn: Callable) -> Callable:
     @huey.task(name=f"{fn.__module__}.{fn.__name__}")
     @wraps(fn)
     def run(job_id: str, **kwargs):
-        with _task_app().app_context():
+        with task_app().app_context():
             _update(job_id, state=JobState.RUNNING.value)
             try:
                 result = fn(job_id, **kwargs)

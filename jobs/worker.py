@@ -6,7 +6,13 @@ import importlib
 
 from .queue import huey
 
-TASK_MODULES: tuple[str, ...] = ("jobs.maintenance", "portfolio.exports", "grading.bundle")
+TASK_MODULES: tuple[str, ...] = (
+    "jobs.maintenance",
+    "portfolio.exports",
+    "grading.bundle",
+    "evidence.extraction.tasks",
+    "evidence.search.tasks",
+)
 
 for module in TASK_MODULES:
     importlib.import_module(module)

@@ -92,6 +92,8 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
         "SEARCH_INDEX_DIR": str(root / "index"),
+        # The index follows the database only in the tests that ask for it (tests/search).
+        "SEARCH_SYNC": "off",
     }
     if os.environ.get("STORAGE_BACKEND", "local") == "local":
         config["STORAGE_DIR"] = str(root / "objects")

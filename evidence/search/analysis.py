@@ -200,15 +200,6 @@ def alternatives(text: str) -> list[tuple[str, ...]]:
     return found
 
 
-def index_terms(text: str) -> list[str]:
-    """Every term the index holds for `text` (accented words may give two)."""
-    return [token.text for token in _ANALYZER(text, mode="index")]
-
-
-def is_stop_word(word: str) -> bool:
-    return fold(word) in STOP_WORDS
-
-
 def words_of(text: str) -> list[str]:
     """The words the tokenizer cuts from `text`, as written."""
     return TOKEN_RE.findall(text)

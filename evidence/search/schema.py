@@ -14,7 +14,7 @@ individual texts are stored for display and snippets.
 from __future__ import annotations
 
 from whoosh import columns, formats
-from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import PART_SEPARATOR, french_analyzer
 
@@ -75,10 +75,11 @@ def build_schema() -> Schema:
         bloc_ids=KEYWORD(),
         criterion_ids=KEYWORD(),
         kind=ID(stored=True),
-        # Latest version of its file.
-        is_current=BOOLEAN(stored=True),
-        # Evidence not deleted and file not removed: what the portfolio shows today.
-        is_live=BOOLEAN(stored=True),
+        # "past" (not the latest version of its file) and/or "removed" (evidence deleted or file
+        # removed); empty for what the portfolio shows today. Searches exclude these few documents
+        # rather than intersect with the many others (a posting list of every document costs a
+        # walk through all of it).
+        hidden=KEYWORD(),
         submission_ids=KEYWORD(stored=True),
         # Searched text.
         title=text(stored=True),
@@ -86,6 +87,8 @@ def build_schema() -> Schema:
         content=text(stored=True),
         # Shown with the results, never searched as such.
         evidence_number=STORED,
+        is_current=STORED,
+        is_live=STORED,
         version_id=STORED,
         version_number=STORED,
         certification_code=STORED,
@@ -105,6 +108,9 @@ def to_index_fields(document: dict) -> dict:
     """The keyword arguments of `writer.add_document` for a document built by documents.py."""
     fields = dict(document)
     fields["fingerprint"] = document["fingerprint"].encode("ascii")
+    fields["hidden"] = " ".join(
+        flag for flag, on in (("past", not document["is_current"]), ("removed", not document["is_live"])) if on
+    )
     fields["title"] = document["title"] + PART_SEPARATOR + document["filename"]
     fields["_stored_title"] = document["title"]
     fields["body"] = PART_SEPARATOR.join(

@@ -7,6 +7,7 @@ totals, facets and highlights only ever come from documents that pass it.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from html import escape
 
@@ -22,6 +23,9 @@ from .schema import STORED_TEXT_FIELDS
 SNIPPET_FIELDS = ("content", "description", "justifications", "filename")
 SNIPPET_CHARS = 220
 MAX_PAGE = 500
+# Collection stops after this long: a word found in most of a large index would otherwise keep a
+# web worker busy for a second or more. The page then says the results are partial.
+TIME_LIMIT_SECONDS = 0.12
 
 
 @dataclass
@@ -58,36 +62,76 @@ class SearchPage:
     page: int = 1
     per_page: int = 20
     kind_counts: dict[str, int] = field(default_factory=dict)
+    # The time limit cut the collection: `total` is a lower bound, the ranking covers what was seen.
+    partial: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
 
 
-def restricted(query: wq.Query, restriction: wq.Query | None) -> wq.Query:
-    """The user's query limited to documents matching `restriction`, scored by the query alone.
+def restricted(query: wq.Query, restriction: wq.Query | None, exclusion: wq.Query | None = None) -> wq.Query:
+    """The user's query limited to documents matching `restriction` and not `exclusion`, scored by
+    the query alone.
 
     (Whoosh's own `Require` says the same, but its matcher trips an assertion when the collector
     skips low-scoring blocks; an intersection with a zero constant score does not.)
     """
-    if restriction is None:
-        return query
-    return wq.And([query, wq.ConstantScoreQuery(restriction, 0.0)])
+    if restriction is not None:
+        query = wq.And([query, wq.ConstantScoreQuery(restriction, 0.0)])
+    if exclusion is not None:
+        query = wq.AndNot(query, exclusion)
+    return query
 
 
-def _collect(searcher, query: wq.Query, limit: int, with_facets: bool):
+class _Deadline(collectors.WrappingCollector):
+    """Stops collecting (TimeLimit) once `seconds` have passed; checked every 64 matches.
+
+    Whoosh's TimeLimitCollector needs a timer thread per search or SIGALRM (main thread only).
+    """
+
+    def __init__(self, child, seconds: float):
+        super().__init__(child)
+        self.seconds = seconds
+        self.deadline = None
+        self.expired = False
+
+    def prepare(self, top_searcher, q, context):
+        self.child.prepare(top_searcher, q, context)
+        self.deadline = time.monotonic() + self.seconds
+        self.expired = False
+        self.seen = 0
+
+    def collect_matches(self):
+        # Called once per index segment: the count of matches runs across segments.
+        child = self.child
+        for sub_docnum in child.matches():
+            child.collect(sub_docnum)
+            self.seen += 1
+            if not self.seen & 63 and time.monotonic() > self.deadline:
+                self.expired = True
+                raise collectors.TimeLimit()
+
+
+def _collect(searcher, query: wq.Query, limit: int, with_facets: bool, time_limit: float | None):
     """Score every match once: the top `limit`, the exact total and the kind counts in one pass.
 
     Whoosh's default collector skips low-scoring blocks, then runs the query a second time to
     count; without skipping it also prunes sub-queries that cannot reach the top and so
     undercounts. Scoring everything without pruning is exact and, measured, no slower.
+    Returns the results and whether the time limit cut them short.
     """
     collector = collectors.TopCollector(limit, usequality=False)
     collector.replace = 0
     if with_facets:
         collector = collectors.FacetCollector(collector, sorting.FieldFacet("kind"), maptype=sorting.Count)
-    searcher.search_with_collector(query, collector)
-    return collector.results()
+    if time_limit:
+        collector = _Deadline(collector, time_limit)
+    try:
+        searcher.search_with_collector(query, collector)
+    except collectors.TimeLimit:
+        return collector.results(), True
+    return collector.results(), False
 
 
 def run_search(
@@ -95,24 +139,25 @@ def run_search(
     query: wq.Query,
     *,
     restriction: wq.Query | None = None,
+    exclusion: wq.Query | None = None,
     page: int = 1,
     per_page: int = 20,
     with_facets: bool = False,
     snippets: bool = True,
-    highlight_query: wq.Query | None = None,
+    time_limit: float | None = TIME_LIMIT_SECONDS,
 ) -> SearchPage:
-    """One page of ranked hits (1-based `page`), the exact total, and counts per file kind.
+    """One page of ranked hits (1-based `page`), the total, and counts per file kind.
 
-    `highlight_query` (default: `query`) names the words to mark in snippets; pass the query
-    without its exclusions.
+    Exact unless the collection ran past `time_limit` seconds (`partial`: the total is then a
+    lower bound and the kind counts are left out).
     """
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), 100))
-    results = _collect(searcher, restricted(query, restriction), page * per_page, with_facets)
-    outcome = SearchPage(total=len(results), page=page, per_page=per_page)
-    if with_facets:
+    results, partial = _collect(searcher, restricted(query, restriction, exclusion), page * per_page, with_facets, time_limit)
+    outcome = SearchPage(total=len(results), page=page, per_page=per_page, partial=partial)
+    if with_facets and not partial:
         outcome.kind_counts = {kind: count for kind, count in results.groups("kind").items() if kind}
-    terms = query_terms_by_field(highlight_query or query, searcher.reader()) if snippets else {}
+    terms = query_terms_by_field(query, searcher.reader()) if snippets else {}
     start = (page - 1) * per_page
     for hit in results[start:start + per_page]:
         outcome.hits.append(_hit(hit.fields(), float(hit.score or 0.0), terms))

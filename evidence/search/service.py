@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from portfolio.models import Portfolio
 from .documents import all_evidence_ids, documents_for, iter_all_documents
 from .index import IndexMissing, SearchIndex, SearchIndexError, split
 from .query import parse_query
-from .searching import SearchHit, SearchPage, run_search
+from .searching import TIME_LIMIT_SECONDS, SearchHit, SearchPage, run_search
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ class SearchResults:
     # The index could not answer (missing, busy, broken): French, shown instead of results.
     error: str | None = None
     kind_counts: dict[str, int] = field(default_factory=dict)
+    # The search was cut by its time limit: `total` is a lower bound (say "au moins").
+    partial: bool = False
 
     @property
     def searched(self) -> bool:
@@ -102,53 +104,63 @@ def visibility(user) -> Visibility:
     )
 
 
-def restriction_for(user, filters: SearchFilters, submission_id: int | None) -> wq.Query:
-    """The documents a search may return: visible to `user`, in scope, matching the filters.
+@dataclass
+class Scope:
+    """Which documents a search may return: those matching `restriction` (None: all) and not
+    `exclusion` (None: none excluded). `empty` when the user may see nothing at all."""
+
+    restriction: wq.Query | None = None
+    exclusion: wq.Query | None = None
+    empty: bool = False
+
+
+def _hidden(filters: SearchFilters) -> wq.Query:
+    """Documents the portfolio does not show today: removed ones, and past versions unless asked."""
+    if filters.include_past_versions:
+        return wq.Term("hidden", "removed")
+    return wq.Or([wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
+
+
+def scope_for(visible: Visibility, filters: SearchFilters, submission_id: int | None) -> Scope:
+    """The documents a search may return: visible, in scope, matching the filters.
 
     In a dossier (`submission_id`): the versions its snapshot froze. Otherwise: the portfolio as
     it is today (current versions of live evidence, or every version with include_past_versions),
     plus whatever the user sees through submissions (as submitted).
     """
-    visible = visibility(user)
     if visible.nothing:
-        return wq.NullQuery
-    if visible.everything:
-        seen = None
-    else:
-        seen = wq.Or([q for q in (visible.portfolios, visible.submissions) if q is not None])
+        return Scope(empty=True)
     parts: list[wq.Query] = []
+    exclusion = None
     if submission_id is not None:
         parts.append(wq.Term("submission_ids", str(submission_id)))
-        if seen is not None:
-            parts.append(seen)
+        if not visible.everything:
+            parts.append(wq.Or([q for q in (visible.portfolios, visible.submissions) if q is not None]))
+    elif visible.everything:
+        exclusion = _hidden(filters)
     else:
-        today = [wq.Term("is_live", True)]
-        if not filters.include_past_versions:
-            today.append(wq.Term("is_current", True))
-        if visible.everything:
-            parts.extend(today)
-        else:
-            scopes = []
-            if visible.portfolios is not None:
-                scopes.append(wq.And([visible.portfolios, *today]))
-            if visible.submissions is not None:
-                scopes.append(visible.submissions)
-            parts.append(wq.Or(scopes))
+        scopes = []
+        if visible.portfolios is not None:
+            scopes.append(wq.AndNot(visible.portfolios, _hidden(filters)))
+        if visible.submissions is not None:
+            scopes.append(visible.submissions)
+        parts.append(scopes[0] if len(scopes) == 1 else wq.Or(scopes))
     for fieldname, value in (
         ("certification_id", filters.certification_id), ("bloc_ids", filters.bloc_id),
         ("criterion_ids", filters.criterion_id), ("candidate_id", filters.candidate_id), ("kind", filters.kind),
     ):
         if value not in (None, ""):
             parts.append(wq.Term(fieldname, str(value)))
-    return wq.And(parts)
+    restriction = (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
+    return Scope(restriction=restriction, exclusion=exclusion)
 
 
 def search(user, query: str, *, filters: SearchFilters | None = None, page: int = 1, per_page: int = 20,
            submission_id: int | None = None) -> SearchResults:
     """The page of results `user` may see for `query`; never raises for what a user types.
 
-    Permissions are part of the Whoosh query (see `restriction_for`), so results, totals, facet
-    counts and snippets all come from visible documents only.
+    Permissions are part of the Whoosh query (see `scope_for`), so results, totals, facet counts
+    and snippets all come from visible documents only.
     """
     filters = filters or SearchFilters()
     parsed = parse_query(query)
@@ -156,19 +168,26 @@ def search(user, query: str, *, filters: SearchFilters | None = None, page: int 
     if not parsed.searchable:
         results.message = parsed.message
         return results
-    restriction = restriction_for(user, filters, submission_id)
-    if restriction is wq.NullQuery:
+    visible = visibility(user)
+    scope = scope_for(visible, filters, submission_id)
+    if scope.empty:
         return results
-    without_kind = restriction_for(user, SearchFilters(**{**filters.__dict__, "kind": None}), submission_id) if filters.kind else None
+    # The counts per kind ignore the kind filter itself (they tell what the other kinds hold).
+    without_kind = scope_for(visible, replace(filters, kind=None), submission_id) if filters.kind else None
     index = search_index()
+    time_limit = current_app.config.get("SEARCH_TIME_LIMIT", TIME_LIMIT_SECONDS)
     for attempt in (1, 2):
         try:
             searcher = index.searcher()
             outcome: SearchPage = run_search(
-                searcher, parsed.query, restriction=restriction, page=page, per_page=per_page, with_facets=without_kind is None
+                searcher, parsed.query, restriction=scope.restriction, exclusion=scope.exclusion, page=page,
+                per_page=per_page, with_facets=without_kind is None, time_limit=time_limit,
             )
             if without_kind is not None:
-                outcome.kind_counts = run_search(searcher, parsed.query, restriction=without_kind, per_page=1, with_facets=True, snippets=False).kind_counts
+                outcome.kind_counts = run_search(
+                    searcher, parsed.query, restriction=without_kind.restriction, exclusion=without_kind.exclusion,
+                    per_page=1, with_facets=True, snippets=False, time_limit=time_limit,
+                ).kind_counts
             break
         except IndexMissing as error:
             results.error = str(error)
@@ -180,7 +199,12 @@ def search(user, query: str, *, filters: SearchFilters | None = None, page: int 
                 results.error = SEARCH_FAILED
                 return results
     results.hits, results.total, results.kind_counts = outcome.hits, outcome.total, outcome.kind_counts
-    results.page, results.pages = outcome.page, outcome.pages
+    results.page, results.pages, results.partial = outcome.page, outcome.pages, outcome.partial
+    if outcome.partial:
+        results.notices.append(
+            "Recherche très large : elle a été arrêtée avant la fin, les résultats affichés sont partiels. "
+            "Précisez-la (un mot de plus, une expression entre guillemets) ou filtrez par certification, type ou candidat."
+        )
     return results
 
 

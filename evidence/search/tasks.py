@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from jobs.queue import huey
-from jobs.services import _task_app
+from jobs.services import task_app
 
 from .sync import PendingChanges, apply_changes
 
@@ -10,7 +10,7 @@ from .sync import PendingChanges, apply_changes
 @huey.task(name="evidence.search.tasks.reindex_changes", retries=3, retry_delay=5)
 def reindex_changes(changes: dict) -> bool:
     """Reindex the evidence a commit touched (see sync.py); retried when the index is busy."""
-    with _task_app().app_context():
+    with task_app().app_context():
         return apply_changes(PendingChanges.from_dict(changes), raise_errors=True)
 
 
