@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 
@@ -43,7 +44,12 @@ def test_reference_dossier_pdf_has_title_contents_images_and_excerpts(reference,
     title_text = reader.pages[0].extract_text()
     assert "Dossier de validation" in title_text and "Jeanne Référence" in title_text
     contents = reader.pages[1].extract_text()
-    assert "Table des matières" in contents and "BC01" in contents
+    assert "Table des matières" in contents
+    # Each bloc is listed with the page it starts on, and that page really opens with it.
+    toc = "\n".join(page.extract_text() for page in reader.pages[1:8])
+    listed = re.search(r"^BC02 — [^\n]*\n[ .]*?(\d+)\s*$", toc, re.M)
+    assert listed, toc[:500]
+    assert "BC02 — " in reader.pages[int(listed.group(1)) - 1].extract_text()
     outline_titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert any(t.startswith("BC01") for t in outline_titles) and "Annexes" in outline_titles
     full_text = "\n".join(page.extract_text() for page in reader.pages[:40])
