@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Email, Length
+
+from core.forms import CheckboxListField
 
 from .models import ROLE_LABELS
 
@@ -9,10 +11,6 @@ class LoginForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
     password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
 
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class UserCreateForm(FlaskForm):

@@ -239,10 +239,7 @@ def _register_object_rules() -> None:
         portfolio = version.file.evidence.portfolio
         if view_portfolio(user, portfolio):
             return True
-        return any(
-            _sits_on_jury_of(user, submission) and _snapshot_holds(submission, version.id)
-            for submission in portfolio.submissions
-        )
+        return any(_snapshot_holds(submission, version.id) for submission in _judged_submissions(user, portfolio))
 
     @object_rule(Permission.EXPORT_SUBMISSION, Submission)
     def export_submission(user, submission: Submission) -> bool:
@@ -331,6 +328,20 @@ def _judges_candidate(user, candidate_id: int) -> bool:
         .limit(1)
     )
     return db.session.scalar(query) is not None
+
+
+def _judged_submissions(user, portfolio) -> list:
+    """The portfolio's submissions assigned to a session where `user` sits, in one query."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from portfolio.models import Submission
+
+    if not user.has_role(Role.JUROR):
+        return []
+    return list(db.session.scalars(
+        select(Submission).where(Submission.portfolio_id == portfolio.id, Submission.id.in_(_jury_submission_ids(user)))
+    ))
 
 
 def _snapshot_holds(submission, version_id: int) -> bool:

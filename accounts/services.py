@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -61,6 +60,22 @@ def create_user(email: str, full_name: str, roles: set[Role] | list[Role], passw
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def active_users_with(role: Role) -> list[User]:
+    """Active accounts holding `role`, by name (for pickers: candidates, tutors, jurors)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role(role).value, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.full_name)))
 
 
 def set_roles(user: User, roles: set[Role]) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from extensions import db
 
@@ -87,8 +86,13 @@ def users():
             new_link = (user, url_for("accounts.set_password", token=token, _external=True))
             flash(f"Compte créé pour {user.full_name}.", "success")
             form = UserCreateForm(formdata=None)
-    all_users = db.session.scalars(select(User).order_by(User.full_name)).all()
-    return render_template("accounts/users.html", form=form, users=all_users, new_link=new_link, action_form=EmptyForm())
+    return _users_page(form, new_link)
+
+
+def _users_page(form: UserCreateForm, new_link: tuple[User, str] | None):
+    return render_template(
+        "accounts/users.html", form=form, users=services.all_users(), new_link=new_link, action_form=EmptyForm()
+    )
 
 
 @bp.route("/admin/utilisateurs/<int:user_id>/lien", methods=["POST"])
@@ -97,11 +101,8 @@ def send_password_link(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     token = services.issue_password_token(user)
     link = url_for("accounts.set_password", token=token, _external=True)
-    all_users = db.session.scalars(select(User).order_by(User.full_name)).all()
     flash(f"Nouveau lien créé pour {user.full_name} ; les liens précédents ne fonctionnent plus.", "success")
-    return render_template(
-        "accounts/users.html", form=UserCreateForm(formdata=None), users=all_users, new_link=(user, link), action_form=EmptyForm()
-    )
+    return _users_page(UserCreateForm(formdata=None), (user, link))
 
 
 @bp.route("/admin/utilisateurs/<int:user_id>/activation", methods=["POST"])

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from core.forms import CheckboxListField
 
 from .models import AcquisitionContext
 
@@ -29,10 +31,6 @@ class ClaimForm(FlaskForm):
 class JustificationForm(FlaskForm):
     justification = TextAreaField("Justification", validators=[DataRequired("La justification est obligatoire."), Length(max=10_000)])
 
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class DeliverablesForm(FlaskForm):

@@ -358,10 +358,10 @@ def store_upload(
 
 # --- garbage collection ------------------------------------------------------------------------
 
-def _referenced(key: str, backend: str) -> bool:
-    return db.session.scalar(
-        select(EvidenceVersion.id).where(EvidenceVersion.object_key == key, EvidenceVersion.backend == backend).limit(1)
-    ) is not None
+def _referenced_keys(backend: str) -> set[str]:
+    """Keys that versions of this backend or job results (exports, archives) point at."""
+    keys = set(db.session.scalars(select(EvidenceVersion.object_key).where(EvidenceVersion.backend == backend)))
+    return keys | object_keys_in_results()
 
 
 def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> list[str]:
@@ -371,10 +371,9 @@ def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> li
     recorded. With dry_run, nothing is removed and the keys that would be are returned.
     """
     store = object_store()
-    referenced = set(db.session.scalars(select(EvidenceVersion.object_key).where(EvidenceVersion.backend == store.name)))
-    referenced |= object_keys_in_results()
+    referenced = _referenced_keys(store.name)
     cutoff = datetime.now(UTC) - grace
-    removed: list[str] = []
+    old_orphans: list[str] = []
     for key in store.keys():
         if key in referenced:
             continue
@@ -388,10 +387,11 @@ def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> li
             modified = modified.replace(tzinfo=UTC)
         if modified > cutoff:
             continue
-        # A version or an export may have been recorded since the list was read.
-        if _referenced(key, store.name) or key in object_keys_in_results():
-            continue
-        if not dry_run:
+        old_orphans.append(key)
+    # A version or an export may have been recorded while the store was listed: read them again.
+    referenced = _referenced_keys(store.name)
+    removed = [key for key in old_orphans if key not in referenced]
+    if not dry_run:
+        for key in removed:
             store.delete(key)
-        removed.append(key)
     return removed

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
+from accounts.services import active_users_with
 from core.errors import render_error
 from core.timeutil import to_paris
 from extensions import db
@@ -55,11 +56,6 @@ def _refused(error: GradingError, back: str):
 
 def _session_page(session: JurySession, anchor: str | None = None) -> str:
     return url_for("grading.session", session_id=session.id, _anchor=anchor)
-
-
-def _users_with(role: Role) -> list[User]:
-    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)).all()
-    return [u for u in users if u.has_role(role)]
 
 
 def _form_errors(form) -> None:
@@ -131,7 +127,7 @@ def session(session_id: int):
     if manage:
         member_form = MemberForm()
         member_ids = {m.user_id for m in session.members}
-        member_form.user_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in _users_with(Role.JUROR) if u.id not in member_ids]
+        member_form.user_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in active_users_with(Role.JUROR) if u.id not in member_ids]
         assignment_form = AssignmentForm()
         assignment_form.submission_id.choices = [
             (s.id, f"{s.portfolio.candidate.full_name} — dépôt n°{s.number} du {s.submitted_at:%d/%m/%Y}")
@@ -172,7 +168,7 @@ def edit_session(session_id: int):
 def add_member(session_id: int):
     session = db.session.get(JurySession, session_id) or abort(404)
     form = MemberForm()
-    form.user_id.choices = [(u.id, u.full_name) for u in _users_with(Role.JUROR)]
+    form.user_id.choices = [(u.id, u.full_name) for u in active_users_with(Role.JUROR)]
     back = _session_page(session, "membres")
     if not form.validate_on_submit():
         _form_errors(form)
@@ -273,7 +269,7 @@ def plan_slot(assignment_id: int):
 @requires(Permission.MANAGE_JURY)
 def accommodations():
     form = AccommodationForm()
-    form.candidate_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in _users_with(Role.CANDIDATE)]
+    form.candidate_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in active_users_with(Role.CANDIDATE)]
     if form.validate_on_submit():
         candidate = db.session.get(User, form.candidate_id.data)
         try:

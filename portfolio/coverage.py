@@ -143,13 +143,13 @@ def compute_coverage(portfolio: Portfolio) -> Coverage:
     return Coverage(
         blocs=result,
         evidence=list(refs.values()),
-        estimated_pages=estimate_pages(portfolio),
+        estimated_pages=estimate_pages(portfolio, evidence_count=len(refs)),
         minimum_pages=portfolio.certification.dossier_min_pages,
         counts=dict(counts),
     )
 
 
-def estimate_pages(portfolio: Portfolio) -> int:
+def estimate_pages(portfolio: Portfolio, evidence_count: int) -> int:
     """A rough page count of the dossier from the current files (the export gives the real one)."""
     rows = db.session.execute(
         select(EvidenceFile.evidence_id, EvidenceVersion.media_type, EvidenceVersion.size, EvidenceVersion.number, EvidenceVersion.file_id)
@@ -161,9 +161,6 @@ def estimate_pages(portfolio: Portfolio) -> int:
     for row in rows:
         if row.file_id not in current or row.number > current[row.file_id].number:
             current[row.file_id] = row
-    evidence_count = db.session.scalar(
-        select(db.func.count(Evidence.id)).where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
-    ) or 0
     pages = FIXED_PAGES + evidence_count * PAGES_PER_EVIDENCE
     for row in current.values():
         if row.media_type.startswith("image/"):

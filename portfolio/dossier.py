@@ -61,7 +61,6 @@ def build_dossier(snapshot: dict, context: DossierContext) -> Document:
         .order_by(Bloc.position)
         .options(selectinload(Bloc.competences), selectinload(Bloc.evaluations).selectinload(Evaluation.criteria).selectinload(Criterion.competences))
     ).all()
-    evidence_by_id = {e["id"]: e for e in snapshot["evidence"]}
     claims_by_criterion: dict[int, list[tuple[dict, dict]]] = defaultdict(list)
     for item in snapshot["evidence"]:
         for claim in item["claims"]:

@@ -1,11 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from core.forms import CheckboxListField
 
 
 class EnrolmentForm(FlaskForm):

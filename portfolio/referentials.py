@@ -141,10 +141,7 @@ def load_draft(draft: d.CertificationDraft, loaded_by_id: int | None = None, acc
         certification = _build(draft, (latest.version_number + 1) if latest else 1, fingerprint, loaded_by_id)
         db.session.add(certification)
         db.session.commit()
-    except ReferentialImportError:
-        db.session.rollback()
-        raise
-    except Exception:
+    except Exception:  # nothing half-loaded, whatever went wrong
         db.session.rollback()
         raise
     return certification

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
+from accounts.services import active_users_with
 from evidence.models import Evidence
 from core.stores import send_stored_file
 from extensions import db
@@ -97,18 +98,13 @@ def submission(submission_id: int):
 
 # --- administration ---------------------------------------------------------------------------
 
-def _users_with(role: Role) -> list[User]:
-    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)).all()
-    return [u for u in users if u.has_role(role)]
-
-
 @bp.route("/admin/portefeuilles", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PORTFOLIOS)
 def manage():
     form = EnrolmentForm()
-    form.candidate_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in _users_with(Role.CANDIDATE)]
+    form.candidate_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in active_users_with(Role.CANDIDATE)]
     form.certification_id.choices = [(c.id, c.label) for c in services.current_certifications()]
-    form.tutor_ids.choices = [(u.id, u.full_name) for u in _users_with(Role.TUTOR)]
+    form.tutor_ids.choices = [(u.id, u.full_name) for u in active_users_with(Role.TUTOR)]
     if form.validate_on_submit():
         candidate = db.session.get(User, form.candidate_id.data)
         certification = db.session.get(Certification, form.certification_id.data)
@@ -121,7 +117,7 @@ def manage():
             flash(f"{candidate.full_name} est inscrit·e à {certification.title}.", "success")
             return redirect(url_for("portfolio.manage", _anchor=f"portefeuille-{portfolio.id}"), code=303)
     portfolios = db.session.scalars(select(Portfolio).order_by(Portfolio.created_at.desc())).all()
-    return render_template("portfolio/manage.html", form=form, portfolios=portfolios, tutors=_users_with(Role.TUTOR))
+    return render_template("portfolio/manage.html", form=form, portfolios=portfolios, tutors=active_users_with(Role.TUTOR))
 
 
 @bp.route("/admin/portefeuilles/<int:portfolio_id>/tuteurs", methods=["POST"])
@@ -129,7 +125,7 @@ def manage():
 def set_tutors(portfolio_id: int):
     portfolio = db.session.get(Portfolio, portfolio_id) or abort(404)
     form = TutorsForm()
-    form.tutor_ids.choices = [(u.id, u.full_name) for u in _users_with(Role.TUTOR)]
+    form.tutor_ids.choices = [(u.id, u.full_name) for u in active_users_with(Role.TUTOR)]
     if form.validate_on_submit():
         try:
             services.set_tutors(portfolio, [db.session.get(User, i) for i in form.tutor_ids.data or []])

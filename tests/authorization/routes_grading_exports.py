@@ -1,4 +1,4 @@
-from tests.authorization.cases import DOWNLOADED, Case, expect
+from tests.authorization.cases import Case, expect
 
 ROUTES = {
     # The world's jury session examines the stranger's submission; only admins export sessions.

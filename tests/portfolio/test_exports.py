@@ -14,7 +14,6 @@ from pypdf import PdfReader
 from accounts.models import Role
 from core.stores import object_store
 from documents import pdf_page_count
-from extensions import db
 from jobs.models import JobState
 from jobs.services import enqueue
 from portfolio import exports
