@@ -33,12 +33,12 @@ seed: migrate
 
 run: seed
 	@echo "Probatio : http://$(HOST):$(PORT) (travailleur de tâches lancé à côté)"
-	$(VENV)/bin/huey_consumer jobs.worker.huey --workers 2 --logfile instance/worker.log & \
+	$(VENV)/bin/huey_consumer worker.huey --workers 2 --logfile instance/worker.log & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: deps
-	$(VENV)/bin/huey_consumer jobs.worker.huey --workers 2
+	$(VENV)/bin/huey_consumer worker.huey --workers 2
 
 test: deps system-deps
 	bash scripts/run-tests.sh

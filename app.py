@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_template_helpers(app)
 
     from core.errors import register_error_handlers
-    from evidence.search import init_search
+    from search import init_search
     from jobs.services import bind_app
 
     register_error_handlers(app)
@@ -78,15 +78,18 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import cli as accounts_cli
     from accounts import views as accounts_views
     from accounts.policy import enforce_endpoint_access
-    from core import demo
-    from core import views as core_views
-    from evidence import cli as storage_cli
-    from evidence import file_views, search_cli, search_views
-    from evidence import views as evidence_views
-    from grading import audit_views as grading_audit_views
+    from dashboard import demo
+    from dashboard import views as core_views
+    from storage import cli as storage_cli
+    from evidence.views import files as file_views
+    from search import cli as search_cli
+    from search import views as search_views
+    from evidence.views import pages as evidence_views
+    from grading.views import audit as grading_audit_views
     from grading import views as grading_views
-    from grading import export_views as grading_export_views
-    from portfolio import referential_cli, referential_views
+    from exports import views as grading_export_views
+    from referentials import cli as referential_cli
+    from referentials import views as referential_views
     from portfolio import views as portfolio_views
 
     blueprints = (

@@ -1,8 +1,8 @@
 import click
 from flask import Blueprint, current_app, url_for
 
-from . import services
-from .models import Role
+from accounts import services
+from accounts.models import Role
 
 cli = Blueprint("users", __name__, cli_group="users")
 

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, EqualTo, Email, Length
 
 from core.forms import CheckboxListField
 
-from .models import ROLE_LABELS
+from accounts.models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):

@@ -17,7 +17,7 @@ from typing import Any
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from .models import Role
+from accounts.models import Role
 
 ALL_ROLES = frozenset(Role)
 

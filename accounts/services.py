@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.timeutil import utcnow
 from extensions import db
 
-from .models import LoginFailure, PasswordToken, Role, User, UserRole
+from accounts.models import LoginFailure, PasswordToken, Role, User, UserRole
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_LIFETIME = timedelta(days=3)

@@ -5,10 +5,10 @@ from flask_login import current_user, login_user, logout_user
 
 from extensions import db
 
-from . import services
-from .forms import EmptyForm, LoginForm, SetPasswordForm, UserCreateForm
-from .models import Role, User
-from .policy import Permission, public, requires
+from accounts import services
+from accounts.forms import EmptyForm, LoginForm, SetPasswordForm, UserCreateForm
+from accounts.models import Role, User
+from accounts.policy import Permission, public, requires
 
 bp = Blueprint("accounts", __name__)
 

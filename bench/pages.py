@@ -34,7 +34,7 @@ from app import create_app  # noqa: E402
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion  # noqa: E402
 from extensions import db  # noqa: E402
 from jobs.queue import huey  # noqa: E402
-from portfolio.models import Bloc, Certification, Competence, Criterion, Evaluation  # noqa: E402
+from referentials.models import Bloc, Certification, Competence, Criterion, Evaluation  # noqa: E402
 from portfolio.services import enrol_candidate  # noqa: E402
 
 PASSWORD = "mot-de-passe-bench-1"

@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from whoosh import query as wq  # noqa: E402
 
-from evidence.search.index import SearchIndex  # noqa: E402
-from evidence.search.query import parse_query  # noqa: E402
-from evidence.search.searching import TIME_LIMIT_SECONDS, run_search  # noqa: E402
+from search.index import SearchIndex  # noqa: E402
+from search.query import parse_query  # noqa: E402
+from search.searching import TIME_LIMIT_SECONDS, run_search  # noqa: E402
 
 DOCS_PER_CANDIDATE = 100
 

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.forms import CheckboxListField
 
-from .models import AcquisitionContext
+from evidence.models import AcquisitionContext
 
 
 class EvidenceForm(FlaskForm):

@@ -26,11 +26,11 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from core.stores import object_store
+from storage.access import object_store
 from storage.base import CHUNK_SIZE, StorageError, human_size
 
-from .models import EvidenceVersion
-from .sniffing import decode_text, extension_of, type_of
+from evidence.models import EvidenceVersion
+from evidence.sniffing import decode_text, extension_of, type_of
 
 # Pillow refuses larger images (DecompressionBombError); 40 Mpx covers an 8K screenshot. Set for
 # the whole process on purpose: every image decoded by the application is an untrusted upload.

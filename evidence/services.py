@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from accounts.models import User
 from core.timeutil import utcnow
 from extensions import db
-from portfolio.models import Criterion, Deliverable, Portfolio
+from referentials.models import Criterion, Deliverable
+from portfolio.models import Portfolio
 
-from .models import AcquisitionContext, Claim, Comment, Evidence, EvidenceStatus, StatusChange
+from evidence.models import AcquisitionContext, Claim, Comment, Evidence, EvidenceStatus, StatusChange
 
 
 class EvidenceError(Exception):

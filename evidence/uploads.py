@@ -24,15 +24,15 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core.stores import object_store
+from storage.access import object_store
 from extensions import db
 from jobs.services import object_keys_in_results
 from storage.base import ObjectNotFound, ObjectRef, ObjectTooLarge, StorageError, human_size
 
-from .filenames import BadFilename, display_name
-from .models import Evidence, EvidenceFile, EvidenceVersion
-from .services import EvidenceError
-from .sniffing import (
+from evidence.filenames import BadFilename, display_name
+from evidence.models import Evidence, EvidenceFile, EvidenceVersion
+from evidence.services import EvidenceError
+from evidence.sniffing import (
     HEAD_SIZE,
     FileType,
     Sniffed,

@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from accounts.models import User
 from core.timeutil import utcnow
 from extensions import db
-from portfolio.models import Bloc, Criterion, Deliverable, Evaluation
+from referentials.models import Bloc, Criterion, Deliverable, Evaluation
 from portfolio.submissions import snapshot_of
 
-from . import GradingError, audit
-from .models import Assessment, GridSubmission, JuryMember, JurySession, SessionAssignment, Verdict
+from grading import GradingError, audit
+from grading.models import Assessment, GridSubmission, JuryMember, JurySession, SessionAssignment, Verdict
 
 MAX_ATTEMPTS = 5
 MAX_COMMENT_LENGTH = 5000

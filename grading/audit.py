@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from core.timeutil import PARIS, format_paris, utcnow
 from extensions import db
 
-from .models import AuditEvent
+from grading.models import AuditEvent
 
 ACTION_LABELS = {
     "session.created": "Session créée",

@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from accounts.models import User
 from core.timeutil import format_paris, utcnow
 from extensions import db
-from portfolio.models import Bloc, Certification, Portfolio, Submission
+from referentials.models import Bloc, Certification
+from portfolio.models import Portfolio, Submission
 from portfolio.submissions import canonical_json, snapshot_sha256
 
-from . import GradingError, audit
-from .assessments import BlocComparison, compare_grids, submitted_grids
-from .models import (
+from grading import GradingError, audit
+from grading.assessments import BlocComparison, compare_grids, submitted_grids
+from grading.models import (
     BlocDecision,
     DecisionRule,
     JurySession,

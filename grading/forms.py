@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portfolio.forms import CheckboxListField
 
-from .models import AccommodationKind, DecisionRule
+from grading.models import AccommodationKind, DecisionRule
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

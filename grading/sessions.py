@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from accounts.models import Role, User
 from core.timeutil import PARIS, format_paris
 from extensions import db
-from portfolio.models import Bloc, Certification, Portfolio, Submission
+from referentials.models import Bloc, Certification
+from portfolio.models import Portfolio, Submission
 
-from . import GradingError, audit
-from .models import (
+from grading import GradingError, audit
+from grading.models import (
     Accommodation,
     AccommodationKind,
     Assessment,

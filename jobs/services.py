@@ -17,8 +17,8 @@ from sqlalchemy import select
 from core.timeutil import utcnow
 from extensions import db
 
-from .models import Job, JobState
-from .queue import huey
+from jobs.models import Job, JobState
+from jobs.queue import huey
 
 log = logging.getLogger(__name__)
 _bound_app: Flask | None = None
@@ -31,11 +31,8 @@ def bind_app(app: Flask) -> None:
 
 
 def task_app() -> Flask:
-    global _bound_app
     if _bound_app is None:
-        from app import create_app  # the worker process builds its own app from the environment
-
-        _bound_app = create_app()
+        raise RuntimeError("No application bound: start the consumer with `huey_consumer worker.huey`.")
     return _bound_app
 
 

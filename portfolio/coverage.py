@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceStatus, EvidenceVersion, evidence_deliverables
 from extensions import db
 
-from .models import Bloc, Criterion, Deliverable, Evaluation, Portfolio
+from referentials.models import Bloc, Criterion, Deliverable, Evaluation
+from portfolio.models import Portfolio
 
 # Rough page counts per element, for the dossier estimate shown before the real export exists.
 FIXED_PAGES = 4  # title page, contents, presentation, correspondence table

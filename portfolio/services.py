@@ -6,7 +6,8 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from extensions import db
 
-from .models import Certification, Portfolio
+from referentials.models import Certification
+from portfolio.models import Portfolio
 
 
 class PortfolioError(Exception):

@@ -16,7 +16,8 @@ from core.timeutil import utcnow
 from evidence.models import Claim, Evidence, EvidenceFile
 from extensions import db
 
-from .models import Criterion, Portfolio, Submission
+from referentials.models import Criterion
+from portfolio.models import Portfolio, Submission
 
 SNAPSHOT_FORMAT = 1
 

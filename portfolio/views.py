@@ -9,14 +9,16 @@ from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
 from accounts.services import active_users_with
 from evidence.models import Evidence
-from core.stores import send_stored_file
+from storage.access import send_stored_file
 from extensions import db
 from jobs.services import enqueue, get_job
 
-from . import exports, services, submissions
-from .coverage import CoverageStatus, compute_coverage
-from .forms import EnrolmentForm, TutorsForm
-from .models import Certification, Portfolio, Submission
+from exports import services as exports
+from portfolio import services, submissions
+from portfolio.coverage import CoverageStatus, compute_coverage
+from portfolio.forms import EnrolmentForm, TutorsForm
+from referentials.models import Certification
+from portfolio.models import Portfolio, Submission
 
 bp = Blueprint("portfolio", __name__)
 
@@ -155,7 +157,7 @@ def start_export(submission_id: int):
         created_by_id=current_user.id, submission_id=submission.id, document_kind=kind, fmt=fmt,
     )
     if request.htmx:
-        return render_template("core/_job_status.html", job=job)
+        return render_template("jobs/_job_status.html", job=job)
     return redirect(url_for("core.job_status", job_id=job.id), code=303)
 
 

@@ -66,7 +66,7 @@ def job_worker(app_ctx):
     }
     root = Path(__file__).resolve().parent.parent
     consumer = subprocess.Popen(
-        [str(Path(sys.executable).parent / "huey_consumer"), "jobs.worker.huey", "--workers", "1", "--delay", "0.1"],
+        [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey", "--workers", "1", "--delay", "0.1"],
         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     yield consumer

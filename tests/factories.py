@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import io
 
-from core.stores import object_store
+from storage.access import object_store
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion, ExtractionStatus
 from evidence.services import EvidenceFields, create_evidence
 from extensions import db
-from portfolio.models import Bloc, Certification, Competence, Criterion, Deliverable, Evaluation, Portfolio
+from referentials.models import Bloc, Certification, Competence, Criterion, Deliverable, Evaluation
+from portfolio.models import Portfolio
 from portfolio.services import enrol_candidate
 
 

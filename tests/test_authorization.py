@@ -15,7 +15,7 @@ import pytest
 
 import tests.authorization as tables
 from accounts.models import Role
-from core.stores import object_store
+from storage.access import object_store
 from extensions import db
 from jobs.models import Job
 from portfolio.submissions import submit_portfolio

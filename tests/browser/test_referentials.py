@@ -2,8 +2,8 @@
 import pytest
 
 from accounts.models import Role
-from portfolio import referentials
-from portfolio.referential import SEEDS_DIR
+from referentials import services as referentials
+from referentials.importers import SEEDS_DIR
 from tests.browser.conftest import log_in
 
 SHAPES = {"rncp": "004_0fedc1ee0aa597b2.txt", "reac": "003_b745eb94bf0e9fd2.txt"}

@@ -1,8 +1,8 @@
 """A juror searches « événement » in Chromium: OCR'd screenshot and log of their session's
 candidate, with snippets; nothing of a candidate outside the session."""
 from accounts.models import Role
-from evidence.extraction import extract_version
-from evidence.search import rebuild_index
+from search.extraction import extract_version
+from search import rebuild_index
 from extensions import db
 from grading import sessions
 from portfolio.submissions import submit_portfolio

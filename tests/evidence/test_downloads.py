@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from accounts.models import Role
-from core.stores import object_store
+from storage.access import object_store
 from extensions import db
 from tests import factories
 from tests.conftest import PASSWORD, csrf_token_from

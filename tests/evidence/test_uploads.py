@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from accounts.models import Role
-from core.stores import object_store
-from evidence.cli import cli as storage_cli
+from storage.access import object_store
+from storage.cli import cli as storage_cli
 from evidence.uploads import UploadRefused, collect_garbage, store_upload
 from extensions import db
 from storage.base import CHUNK_SIZE, content_key

@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from accounts.models import Role
-from core.stores import object_store
+from storage.access import object_store
 from evidence.models import EvidenceFile, EvidenceVersion
 from extensions import db
 from storage.base import ObjectStore, StorageError

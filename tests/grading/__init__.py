@@ -14,7 +14,8 @@ from accounts.models import Role, UserRole
 from extensions import db
 from grading import assessments, sessions
 from grading.models import JurySession, SessionAssignment
-from portfolio.models import Certification, Criterion, Portfolio, Submission
+from referentials.models import Certification, Criterion
+from portfolio.models import Portfolio, Submission
 from portfolio.submissions import submit_portfolio
 from tests import factories
 from tests.conftest import PASSWORD, csrf_token_from

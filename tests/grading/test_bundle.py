@@ -2,9 +2,9 @@
 import io
 import zipfile
 
-from core.stores import object_store
+from storage.access import object_store
 from extensions import db
-from grading.bundle import export_session_bundle, planned_files
+from exports.bundle import export_session_bundle, planned_files
 from jobs.models import Job, JobState
 from jobs.services import enqueue
 from tests.grading import client_for, jury, post  # noqa: F401

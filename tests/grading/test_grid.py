@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from documents import render_docx, render_pdf
 from grading import sessions
-from grading.grid import build_blank_grid, build_submission_grid
+from exports.grid import build_blank_grid, build_submission_grid
 from tests.grading import client_for, grade_all, jury  # noqa: F401
 
 

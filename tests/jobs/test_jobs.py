@@ -6,7 +6,7 @@ import pytest
 from accounts.models import LoginFailure, Role
 from core.timeutil import utcnow
 from extensions import db
-from jobs.maintenance import purge_expired_credentials
+from jobs.tasks import purge_expired_credentials
 from jobs.models import Job, JobState
 from jobs.queue import huey
 from jobs.services import enqueue

@@ -12,11 +12,11 @@ from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from accounts.models import Role
-from core.stores import object_store
+from storage.access import object_store
 from documents import pdf_page_count
 from jobs.models import JobState
 from jobs.services import enqueue
-from portfolio import exports
+from exports import services as exports
 from portfolio.submissions import submit_portfolio
 from tests import factories
 
@@ -82,7 +82,7 @@ def test_reference_dossier_docx_has_headings_toc_and_page_fields(reference):
 def test_empty_portfolio_gives_a_short_document_that_says_so(app_ctx, make_user):
     candidate = make_user(Role.CANDIDATE)
     portfolio = factories.make_portfolio(candidate)
-    from portfolio.dossier import DossierContext, build_dossier
+    from exports.dossier import DossierContext, build_dossier
     from portfolio.submissions import build_snapshot
     from documents import render_pdf
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from accounts.models import Role
 from extensions import db
-from portfolio import referentials
-from portfolio.models import Certification, Competence, Criterion, Deliverable, Evaluation
-from portfolio.referential import SEEDS_DIR
+from referentials import services as referentials
+from referentials.models import Certification, Competence, Criterion, Deliverable, Evaluation
+from referentials.importers import SEEDS_DIR
 from tests import factories
 
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
@@ -26,7 +26,7 @@ EXPECTED = {
 
 
 def _count(model, certification: Certification) -> int:
-    from portfolio.models import Bloc
+    from referentials.models import Bloc
 
     if model is Criterion:
         return db.session.scalar(select(func.count(Criterion.id)).where(Criterion.certification_id == certification.id))

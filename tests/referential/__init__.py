@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from portfolio.referential import CertificationDraft, parse_referential, SEEDS_DIR
+from referentials.importers import CertificationDraft, parse_referential, SEEDS_DIR
 
 SEEDS = {
     "000": "000_e6b0dbb14e4d7cfa.txt",  # RNCP, TIIMS 2025 (4 activities, CE1…)

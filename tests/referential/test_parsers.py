@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from portfolio.referential import (
+from referentials.importers import (
     REAC,
     RNCP,
     ReferentialImportError,
@@ -19,9 +19,9 @@ from portfolio.referential import (
     parse_referential,
     seed_files,
 )
-from portfolio.referential.text import cell_blocks
+from referentials.importers.text import cell_blocks
 
-from . import SEEDS, parsed, seed_bytes
+from tests.referential import SEEDS, parsed, seed_bytes
 
 # seed: (blocs, competences, evaluations, criteria, deliverables, transversal competences)
 COUNTS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portfolio.referential import ReferentialImportError, draft_from_yaml, draft_to_yaml
+from referentials.importers import ReferentialImportError, draft_from_yaml, draft_to_yaml
 
-from . import SEEDS, parsed
+from tests.referential import SEEDS, parsed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "referential-format.md"
 

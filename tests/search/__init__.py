@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.search import init_search
+from search import init_search
 from jobs.queue import huey
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from evidence.search.analysis import FrenchAnalyzer, alternatives, analyse, fold, prefix_terms, reference_analyzer
-from evidence.search.query import (
+from search.analysis import FrenchAnalyzer, alternatives, analyse, fold, prefix_terms, reference_analyzer
+from search.query import (
     EMPTY_MESSAGE,
     LONE_WILDCARD_MESSAGE,
     MAX_QUERY_CHARS,

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from evidence.extraction import OCR_MISSING, Limits, extract_path, extract_version, ocr_status, schedule_extraction
-from evidence.extraction.kinds import Kind, kind_of
+from search.extraction import OCR_MISSING, Limits, extract_path, extract_version, ocr_status, schedule_extraction
+from search.extraction.kinds import Kind, kind_of
 from evidence.models import EvidenceVersion, ExtractionStatus
 from extensions import db
 from tests import factories
@@ -329,7 +329,7 @@ def test_extract_version_with_missing_object_fails_cleanly(search_app, make_user
 
 def test_schedule_extraction_runs_the_job(search_app, make_user):
     """Immediate mode: the job runs inline, records the text and reindexes the evidence."""
-    from evidence.search import search as run_search
+    from search import search as run_search
     from jobs.models import Job
 
     version = new_version(make_user, "Événement critique : disque saturé\n".encode(), "alerte.log", "text/plain")
@@ -345,7 +345,7 @@ def test_schedule_extraction_runs_the_job(search_app, make_user):
 def test_extraction_through_a_real_huey_consumer(search_app, make_user, tmp_path):
     """A real consumer process (`huey_consumer`) picks the job from a queue shared with another
     process that enqueued it: the task path works outside immediate mode."""
-    from evidence.search import search as run_search
+    from search import search as run_search
 
     version = new_version(make_user, "Le tunnel VPN xylophonique est monté.\n".encode(), "vpn.log", "text/plain")
     candidate = version.file.evidence.portfolio.candidate
@@ -362,7 +362,7 @@ def test_extraction_through_a_real_huey_consumer(search_app, make_user, tmp_path
 
         redis.Redis.from_url(jobs_url).flushdb()
     consumer = subprocess.Popen(
-        [str(Path(sys.executable).parent / "huey_consumer"), "evidence.extraction.tasks.huey", "--workers", "1", "--delay", "0.1"],
+        [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey", "--workers", "1", "--delay", "0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
@@ -370,7 +370,7 @@ def test_extraction_through_a_real_huey_consumer(search_app, make_user, tmp_path
             "from app import create_app\n"
             "app = create_app()\n"
             "with app.app_context():\n"
-            "    from evidence.extraction import schedule_extraction\n"
+            "    from search.extraction import schedule_extraction\n"
             f"    schedule_extraction({version.id})\n"
         )
         subprocess.run([sys.executable, "-c", enqueue_script], cwd=ROOT, env=env, check=True, timeout=60)

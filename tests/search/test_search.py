@@ -15,11 +15,11 @@ import pytest
 
 from accounts.models import Role
 from evidence import services as evidence_services
-from evidence.extraction import extract_version
+from search.extraction import extract_version
 from evidence.models import EvidenceVersion
-from evidence.search import SearchFilters, SearchIndex, check_index, rebuild_index, search, search_index
-from evidence.search.query import EMPTY_MESSAGE, LONE_WILDCARD_MESSAGE, STOP_WORDS_MESSAGE
-from evidence.search_cli import cli as search_cli
+from search import SearchFilters, SearchIndex, check_index, rebuild_index, search, search_index
+from search.query import EMPTY_MESSAGE, LONE_WILDCARD_MESSAGE, STOP_WORDS_MESSAGE
+from search.cli import cli as search_cli
 from extensions import db
 from portfolio.submissions import submit_portfolio
 from tests import factories
@@ -207,8 +207,8 @@ def test_totals_count_every_match_beyond_the_first_page(tmp_path):
 
     from whoosh import query as wq
 
-    from evidence.search.query import parse_query
-    from evidence.search.searching import restricted, run_search
+    from search.query import parse_query
+    from search.searching import restricted, run_search
 
     rnd = random.Random(1)
     words = ["journal", "journaux", "journalisation", "journée", "serveur", "routeur", "alerte", "disque", "réseau",
@@ -243,7 +243,7 @@ def test_time_limit_gives_partial_results_and_says_so(world, search_app, monkeyp
 
 
 def test_highlight_marks_whole_words_in_context():
-    from evidence.search.highlight import highlight
+    from search.highlight import highlight
 
     text = "Début. " + "Texte de remplissage sans intérêt. " * 20 + "Le <b>pare-feu</b> bloque le port 22. " + "Fin. " * 50
     html = highlight(text, {"par", "feu"}, width=120)

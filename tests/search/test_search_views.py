@@ -159,7 +159,7 @@ def test_missing_tesseract_is_announced(world, as_user, monkeypatch, tmp_path):
 
 
 def test_failed_extraction_is_explained_on_the_result(world, as_user, monkeypatch, tmp_path):
-    from evidence.extraction import extract_version
+    from search.extraction import extract_version
     from tests.search.test_extraction import text_png
 
     monkeypatch.setenv("PATH", str(tmp_path / "bin-without-tesseract"))

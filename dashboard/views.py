@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_from_directory
+from flask_login import current_user
+
+from accounts.models import Role
+from accounts.policy import Permission, authorize, public, requires
+from evidence import services as evidence_services
+from grading import assessments as jury_assessments
+from grading import decisions as jury_decisions
+from jobs.services import get_job
+from portfolio import services as portfolio_services
+
+bp = Blueprint("core", __name__)
+
+HTMX_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "htmx.org" / "dist"
+
+
+@bp.route("/")
+@requires(Permission.VIEW_DASHBOARD)
+def dashboard():
+    sections = [role for role in (Role.ADMIN, Role.JUROR, Role.TUTOR, Role.CANDIDATE) if current_user.has_role(role)]
+    context = {"sections": sections}
+    if current_user.has_role(Role.CANDIDATE):
+        context["my_portfolios"] = portfolio_services.portfolios_of_candidate(current_user)
+        context["unread_comments"] = evidence_services.unread_comments_for_candidate(current_user)
+    if current_user.has_role(Role.TUTOR):
+        context["tutored_portfolios"] = portfolio_services.portfolios_of_tutor(current_user)
+    if current_user.has_role(Role.JUROR):
+        context["memberships"] = jury_assessments.memberships_of(current_user)
+    if current_user.has_role(Role.CANDIDATE):
+        # Only what signed minutes say: nothing shows before every member has confirmed.
+        context["jury_results"] = [r for r in jury_decisions.candidate_results(current_user) if r.decided]
+    return render_template("dashboard/dashboard.html", **context)
+
+
+@bp.route("/vendor/htmx.min.js")
+@public
+def htmx_script():
+    """htmx as installed from its npm package by the set-up; never copied into the repository."""
+    if not (HTMX_DIST / "htmx.min.js").is_file():
+        abort(404)
+    response = send_from_directory(HTMX_DIST, "htmx.min.js", mimetype="text/javascript", max_age=3600)
+    return response
+
+
+@bp.route("/taches/<job_id>")
+@requires(Permission.VIEW_JOB)
+def job_status(job_id: str):
+    job = get_job(job_id)
+    authorize(Permission.VIEW_JOB, job)
+    return render_template("jobs/_job_status.html", job=job)

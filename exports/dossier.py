@@ -1,0 +1,198 @@
+"""The validation dossier of a portfolio snapshot, built as a documents.Document.
+
+Order follows the referential: title page, contents, presentation, then per bloc → competence the
+evidence that proves it (description, context, justification per criterion, image or excerpt),
+a correspondence table criteria ↔ evidence, and annexes with the full text of long files.
+A file missing from storage or unreadable is named in a visible placeholder, never skipped.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from storage.access import object_store
+from core.timeutil import format_paris, utcnow
+from documents import (
+    BulletList, CodeBlock, CrossReference, Document, Heading, Image, PageBreak, Paragraph, Run, Table,
+    TableOfContents, TitlePage,
+)
+from evidence.models import AcquisitionContext
+from extensions import db
+from storage.base import StorageError
+
+from referentials.models import Bloc, Certification, Criterion, Evaluation
+
+EXCERPT_LINES = 60
+ANNEX_MAX_LINES = 1500
+# The dossier reads at most this much of a text file; a 50 MB log yields an excerpt plus a bounded annex.
+TEXT_READ_LIMIT = 2 * 1024 * 1024
+IMAGE_READ_LIMIT = 25 * 1024 * 1024
+TEXT_TYPES = ("text/", "application/json", "application/x-sh", "application/xml", "application/yaml")
+
+
+@dataclass
+class DossierContext:
+    """Who and what the dossier is about, beside the snapshot."""
+
+    candidate_name: str
+    certification: Certification
+    session_label: str = ""
+    submitted_at: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def _is_text(media_type: str) -> bool:
+    return media_type.startswith(TEXT_TYPES)
+
+
+def _read(key: str, limit: int) -> bytes:
+    with object_store().open(key) as stream:
+        return stream.read(limit)
+
+
+def build_dossier(snapshot: dict, context: DossierContext) -> Document:
+    certification = context.certification
+    blocs = db.session.scalars(
+        select(Bloc)
+        .where(Bloc.certification_id == certification.id)
+        .order_by(Bloc.position)
+        .options(selectinload(Bloc.competences), selectinload(Bloc.evaluations).selectinload(Evaluation.criteria).selectinload(Criterion.competences))
+    ).all()
+    claims_by_criterion: dict[int, list[tuple[dict, dict]]] = defaultdict(list)
+    for item in snapshot["evidence"]:
+        for claim in item["claims"]:
+            claims_by_criterion[claim["criterion_id"]].append((item, claim))
+
+    blocks: list = [
+        TitlePage(
+            "Dossier de validation",
+            certification.title,
+            [
+                context.candidate_name,
+                f"Certification : {certification.code or certification.key} (version {certification.version_number})",
+                *( [f"Session : {context.session_label}"] if context.session_label else []),
+                f"Dépôt du {context.submitted_at}" if context.submitted_at else f"Édité le {format_paris(utcnow(), '%d/%m/%Y')}",
+            ],
+        ),
+        TableOfContents(),
+        PageBreak(),
+        Heading("Présentation du candidat et de son contexte professionnel", 1),
+        Paragraph(snapshot.get("presentation") or f"{context.candidate_name} présente ici les preuves de ses compétences."),
+    ]
+    organisations = sorted({(e["organisation"], e["context"]) for e in snapshot["evidence"] if e["organisation"]})
+    if organisations:
+        blocks.append(Paragraph("Les preuves ont été acquises dans les contextes suivants :"))
+        blocks.append(BulletList([f"{name} — {AcquisitionContext(kind).label}" for name, kind in organisations]))
+    if not snapshot["evidence"]:
+        blocks.append(Paragraph([Run("Ce portefeuille ne contient encore aucune preuve.", bold=True)]))
+
+    annexes: list = []
+    shown: set[int] = set()
+    for bloc in blocs:
+        blocks += [PageBreak(), Heading(f"{bloc.code} — {bloc.title}", 1)]
+        criteria = [c for e in bloc.evaluations for c in e.criteria]
+        for competence in bloc.competences:
+            related = [c for c in criteria if competence in c.competences] or []
+            items = _evidence_for(related, claims_by_criterion)
+            blocks.append(Heading(f"{competence.code + ' — ' if competence.code else ''}{competence.text}", 2))
+            if not items:
+                blocks.append(Paragraph([Run("Aucune preuve n'est rattachée à cette compétence.", italic=True)]))
+                continue
+            for item in items:
+                if item["id"] in shown:
+                    blocks.append(Paragraph([Run(f"Preuve n°{item['number']} : "), CrossReference(item["title"], f"preuve-{item['number']}"), Run(" (présentée plus haut).")]))
+                    blocks += _justifications(item, related)
+                    continue
+                shown.add(item["id"])
+                blocks += _evidence_blocks(item, related, context, annexes)
+        blocks += _correspondence(bloc, criteria, claims_by_criterion)
+
+    unrelated = [e for e in snapshot["evidence"] if e["id"] not in shown]
+    if unrelated:
+        blocks += [PageBreak(), Heading("Preuves non rattachées à un critère", 1)]
+        for item in unrelated:
+            blocks += _evidence_blocks(item, [], context, annexes)
+    if annexes:
+        blocks += [PageBreak(), Heading("Annexes", 1), *annexes]
+    return Document(
+        title=f"Dossier de validation — {context.candidate_name}",
+        author=context.candidate_name,
+        subject=f"{certification.title} ({certification.code or certification.key})",
+        blocks=blocks,
+    )
+
+
+def _evidence_for(criteria: list[Criterion], claims_by_criterion) -> list[dict]:
+    seen: dict[int, dict] = {}
+    for criterion in criteria:
+        for item, _ in claims_by_criterion.get(criterion.id, []):
+            seen.setdefault(item["id"], item)
+    return sorted(seen.values(), key=lambda e: e["number"])
+
+
+def _justifications(item: dict, criteria: list[Criterion]) -> list:
+    by_id = {c.id: c for c in criteria}
+    rows = [
+        [by_id[claim["criterion_id"]].code, by_id[claim["criterion_id"]].text, claim["justification"]]
+        for claim in item["claims"]
+        if claim["criterion_id"] in by_id
+    ]
+    if not rows:
+        return []
+    return [Table(["Critère", "Énoncé", "Justification du candidat"], rows, col_widths=[0.12, 0.38, 0.5], caption=f"Critères démontrés par la preuve n°{item['number']}")]
+
+
+def _evidence_blocks(item: dict, criteria: list[Criterion], context: DossierContext, annexes: list) -> list:
+    blocks: list = [Heading(f"Preuve n°{item['number']} : {item['title']}", 3, anchor=f"preuve-{item['number']}")]
+    situation = AcquisitionContext(item["context"]).label
+    details = ", ".join(part for part in (item["organisation"], item["period"]) if part)
+    blocks.append(Paragraph([Run("Contexte d'acquisition : ", bold=True), Run(situation + (f" ({details})" if details else ""))]))
+    if item["description"]:
+        blocks.append(Paragraph(item["description"]))
+    if item["confidentiality_note"]:
+        blocks.append(Paragraph([Run("Confidentialité : ", bold=True), Run(item["confidentiality_note"], italic=True)]))
+    blocks += _justifications(item, criteria)
+    for version in item["versions"]:
+        blocks += _file_blocks(item, version, context, annexes)
+    return blocks
+
+
+def _file_blocks(item: dict, version: dict, context: DossierContext, annexes: list) -> list:
+    caption = f"Preuve n°{item['number']} — {version['filename']}"
+    media_type = version["media_type"]
+    try:
+        if media_type.startswith("image/") and media_type != "image/svg+xml":
+            return [Image(_read(version["object_key"], IMAGE_READ_LIMIT), caption)]
+        if _is_text(media_type):
+            data = _read(version["object_key"], TEXT_READ_LIMIT)
+            anchor = f"annexe-{version['id']}"
+            label = str(sum(1 for block in annexes if isinstance(block, Heading)) + 1)
+            annexes.append(Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor))
+            if version["size"] > len(data):
+                annexes.append(Paragraph([Run(
+                    f"Le fichier complet ({version['size'] // (1024 * 1024)} Mo) dépasse ce qu'un dossier imprimé peut contenir : "
+                    "seul son début figure ici ; il reste téléchargeable intégralement dans Probatio.", italic=True,
+                )]))
+            annexes.append(CodeBlock(data, version["filename"], max_lines=ANNEX_MAX_LINES))
+            return [CodeBlock(data, caption, max_lines=EXCERPT_LINES, annex_anchor=anchor, annex_label=label)]
+    except StorageError as error:
+        context.problems.append(f"preuve n°{item['number']}, {version['filename']} : {error}")
+        return [Paragraph([Run(f"Fichier indisponible : {version['filename']} ({error}).", bold=True)])]
+    size_kb = max(1, version["size"] // 1024)
+    return [Paragraph([Run(f"Fichier joint : {version['filename']} ({media_type}, {size_kb} Ko), consultable dans Probatio.", italic=True)])]
+
+
+def _correspondence(bloc: Bloc, criteria: list[Criterion], claims_by_criterion) -> list:
+    rows = []
+    for criterion in criteria:
+        numbers = sorted({item["number"] for item, _ in claims_by_criterion.get(criterion.id, [])})
+        rows.append([criterion.code, criterion.text, ", ".join(f"n°{n}" for n in numbers)])
+    if not rows:
+        return []
+    return [
+        Heading(f"Tableau de correspondance du bloc {bloc.code}", 2),
+        Table(["Critère", "Énoncé", "Preuves"], rows, col_widths=[0.12, 0.68, 0.2], caption=f"Critères du bloc {bloc.code} et preuves qui les démontrent"),
+    ]

@@ -1,0 +1,105 @@
+"""`flask referential import|export|list|import-seeds`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Blueprint
+from sqlalchemy import func, select
+
+from extensions import db
+
+from referentials import services as referentials
+from referentials.models import Certification
+from referentials.importers import seed_files
+from referentials.importers.errors import ReferentialImportError
+
+cli = Blueprint("referential", __name__, cli_group="referential")
+
+
+
+def _print_report(report: referentials.ImportReport) -> None:
+    draft = report.draft
+    click.echo(f"Forme détectée : {report.shape.upper()}")
+    click.echo(f"Certification : {draft.title} — {referentials.draft_lineage(draft)} (niveau {draft.level or '?'})")
+    click.echo(f"Version qui sera créée : {report.next_version}")
+    click.echo(f"{'Bloc':<10} {'Compétences':>11} {'Évaluations':>11} {'Critères':>8} {'Livrables':>9}")
+    for row in [*report.blocs, report.totals]:
+        click.echo(f"{row.code or row.title:<10} {row.competences:>11} {row.evaluations:>11} {row.criteria:>8} {row.deliverables:>9}")
+    rules = draft.rules
+    click.echo(
+        "Règles : dossier ≥ {} pages, entretien {} min, questionnaire {} min, temps majoré {}".format(
+            rules.dossier_min_pages or "—", rules.interview_minutes or "—", rules.questionnaire_minutes or "—", rules.extra_time_ratio or "—"
+        )
+    )
+    if report.unplaced:
+        click.echo(f"{len(report.unplaced)} ligne(s) non placée(s) :")
+        for line in report.unplaced:
+            click.echo(f"  ligne {line.line_no} : {line.text[:100]} ({line.reason})")
+    else:
+        click.echo("Aucune ligne non placée.")
+
+
+@cli.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and report, write nothing.")
+@click.option("--accept-unplaced", is_flag=True, help="Load even if some lines could not be placed.")
+def import_command(path: Path, dry_run: bool, accept_unplaced: bool):
+    """Import a referential document (RNCP table, REAC) or a portable YAML file."""
+    try:
+        draft, shape = referentials.parse_file(path.read_bytes(), path.name)
+        report = referentials.build_report(draft, shape)
+        _print_report(report)
+        if dry_run:
+            click.echo("Simulation : rien n'a été enregistré.")
+            return
+        certification = referentials.load_draft(draft, accept_unplaced=accept_unplaced)
+    except ReferentialImportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Chargé : {certification.label}.")
+
+
+@cli.cli.command("import-seeds")
+@click.option("--if-empty", is_flag=True, help="Do nothing when certifications are already loaded.")
+def import_seeds_command(if_empty: bool):
+    """Load the five seed referentials shipped with Probatio."""
+    if if_empty and db.session.scalar(select(func.count(Certification.id))):
+        click.echo("Des référentiels sont déjà chargés : graines non importées.")
+        return
+    for path in seed_files():
+        try:
+            draft, _ = referentials.parse_file(path.read_bytes(), path.name)
+            certification = referentials.load_draft(draft)
+        except ReferentialImportError as error:
+            click.echo(f"{path.name} : {error}")
+            continue
+        click.echo(f"Chargé : {certification.label}.")
+
+
+@cli.cli.command("export")
+@click.argument("code")
+@click.option("--version", "version_number", type=int, default=None, help="Version number (default: latest).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def export_command(code: str, version_number: int | None, output: Path | None):
+    """Export a certification as portable YAML (to stdout or --output)."""
+    certification = referentials.find_certification(code, version_number)
+    if certification is None:
+        raise click.ClickException(f"Aucune certification {code!r}" + (f" en version {version_number}" if version_number else "") + ".")
+    text = referentials.export_yaml(certification)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Exporté vers {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.cli.command("list")
+def list_command():
+    """List loaded certifications and their versions."""
+    rows = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number)).all()
+    if not rows:
+        click.echo("Aucun référentiel chargé. Utilisez « flask referential import FICHIER ».")
+        return
+    for c in rows:
+        criteria = sum(len(e.criteria) for b in c.blocs for e in b.evaluations)
+        click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.title}")

@@ -1,0 +1,131 @@
+"""Referential screens: list, browse as a tree, import with a report before confirming, export."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+
+from accounts.policy import Permission, requires
+from storage.access import object_store
+from extensions import db
+from storage.base import StorageError
+
+from referentials import services as referentials
+from referentials.models import Bloc, Certification
+from referentials.importers.errors import ReferentialImportError
+
+bp = Blueprint("referentials", __name__)
+
+MAX_REFERENTIAL_BYTES = 5 * 1024 * 1024
+
+
+class ReferentialUploadForm(FlaskForm):
+    document = FileField("Document du référentiel (texte RNCP ou REAC, ou fichier YAML exporté)", validators=[FileRequired("Choisissez un fichier.")])
+
+
+@bp.route("/referentiels")
+@requires(Permission.VIEW_REFERENTIALS)
+def index():
+    certifications = db.session.scalars(select(Certification).order_by(Certification.title, Certification.version_number)).all()
+    return render_template("referentials/referentials.html", certifications=certifications, form=ReferentialUploadForm())
+
+
+@bp.route("/referentiels/<int:certification_id>")
+@requires(Permission.VIEW_REFERENTIALS)
+def show(certification_id: int):
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    opened = request.args.getlist("bloc", type=int)
+    return render_template("referentials/referential_tree.html", certification=certification, opened=set(opened))
+
+
+@bp.route("/referentiels/<int:certification_id>/blocs/<int:bloc_id>")
+@requires(Permission.VIEW_REFERENTIALS)
+def bloc(certification_id: int, bloc_id: int):
+    bloc = db.session.get(Bloc, bloc_id)
+    if bloc is None or bloc.certification_id != certification_id:
+        abort(404)
+    if request.htmx:
+        return render_template("referentials/_bloc_tree.html", bloc=bloc)
+    return redirect(url_for("referentials.show", certification_id=certification_id, bloc=bloc_id, _anchor=f"bloc-{bloc_id}"))
+
+
+@bp.route("/admin/referentiels/import", methods=["POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def upload():
+    form = ReferentialUploadForm()
+    if not form.validate_on_submit():
+        flash("Choisissez un fichier de référentiel à importer.", "error")
+        return redirect(url_for("referentials.index"), code=303)
+    storage = form.document.data
+    data = storage.stream.read(MAX_REFERENTIAL_BYTES + 1)
+    if len(data) > MAX_REFERENTIAL_BYTES:
+        flash("Le fichier dépasse 5 Mo : ce n'est pas un référentiel.", "error")
+        return redirect(url_for("referentials.index"), code=303)
+    name = (storage.filename or "referentiel.txt").replace("/", "_").replace("\\", "_")[:200]
+    try:
+        draft, shape = referentials.parse_file(data, name)
+        report = referentials.build_report(draft, shape)
+        # Kept in the object store so the confirmation loads exactly the file that was reported on.
+        ref = object_store().put(io.BytesIO(data), len(data))
+    except ReferentialImportError as error:
+        flash(f"Import impossible : {error}", "error")
+        return redirect(url_for("referentials.index"), code=303)
+    except StorageError as error:
+        flash(f"Le fichier n'a pas pu être conservé pour confirmation : {error}", "error")
+        return redirect(url_for("referentials.index"), code=303)
+    return render_template("referentials/import_report.html", report=report, object_key=ref.key, source_name=name)
+
+
+@bp.route("/admin/referentiels/confirmer", methods=["POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def confirm():
+    key = request.form.get("object_key", "")
+    name = request.form.get("source_name", "referentiel.txt")[:200]
+    try:
+        with object_store().open(key) as stream:
+            data = stream.read(MAX_REFERENTIAL_BYTES + 1)
+        draft, _ = referentials.parse_file(data, name)
+        certification = referentials.load_draft(
+            draft, loaded_by_id=current_user.id, accept_unplaced=request.form.get("accept_unplaced") == "oui"
+        )
+    except (ReferentialImportError, StorageError) as error:
+        flash(f"Import refusé : {error}", "error")
+        return redirect(url_for("referentials.index"), code=303)
+    flash(f"Référentiel chargé : {certification.label}.", "success")
+    return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
+
+
+@bp.route("/admin/referentiels/<int:certification_id>/export")
+@requires(Permission.MANAGE_REFERENTIALS)
+def export(certification_id: int):
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    text = referentials.export_yaml(certification)
+    filename = f"{certification.lineage}-v{certification.version_number}.yaml"
+    return Response(
+        text,
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/referentiels/<int:certification_id>/grille-vierge.<fmt>")
+@requires(Permission.VIEW_JURY_SESSION)
+def blank_grid(certification_id: int, fmt: str):
+    """The blank jury grid of a certification, for juries who print it before the session."""
+    from exports.grid import build_blank_grid
+
+    from exports.services import FORMATS, render, slug
+
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    if fmt not in FORMATS:
+        abort(404)
+    data, _ = render(build_blank_grid(certification), fmt)
+    filename = f"grille-vierge-{slug(certification.lineage)}-v{certification.version_number}.{fmt}"
+    return Response(
+        data, mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,44 @@
+"""Background extraction: `schedule_extraction(version_id)` after an upload has committed.
+
+Registered with the worker through jobs/worker.py (TASK_MODULES). Importing this module also
+registers the index synchronisation task, so one entry is enough.
+"""
+from __future__ import annotations
+
+from evidence.models import EvidenceVersion
+from search.service import index_evidence
+from search.sync import sync_suppressed
+from search.tasks import reindex_changes  # noqa: F401  (registers the task with the worker)
+from extensions import db
+from jobs.queue import huey
+from jobs.services import enqueue, job_task, report_progress
+
+from search.extraction.service import extract_version
+
+
+@job_task
+def extract_and_index(job_id: str, version_id: int) -> dict:
+    """Extract the text of one version, record it, and update the search index."""
+    version = db.session.get(EvidenceVersion, version_id)
+    if version is None:
+        return {"version_id": version_id, "status": "missing"}
+    report_progress(job_id, 0, 2, f"Extraction du texte de « {version.filename} »…")
+    extract_version(version)
+    evidence_id = version.file.evidence_id
+    outcome = {"version_id": version_id, "status": version.extraction_status, "error": version.extraction_error}
+    # Indexed explicitly below (inline: this already runs in the worker), not by the session listener.
+    with sync_suppressed():
+        db.session.commit()
+    report_progress(job_id, 1, 2, "Mise à jour de l'index de recherche…")
+    index_evidence([evidence_id])
+    return outcome
+
+
+def schedule_extraction(version_id: int) -> None:
+    """Queue the extraction (and indexing) of a version whose upload has been committed."""
+    version = db.session.get(EvidenceVersion, version_id)
+    name = version.filename if version is not None else f"version {version_id}"
+    enqueue(extract_and_index, kind="extraction", title=f"Extraction du texte de « {name} »", version_id=version_id)
+
+
+__all__ = ["extract_and_index", "huey", "schedule_extraction"]

@@ -1,0 +1,36 @@
+"""`flask storage …`: maintenance of the object store holding evidence files."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import Blueprint
+
+from storage.base import StorageError
+
+from evidence.uploads import GC_GRACE, collect_garbage
+
+cli = Blueprint("storage_cli", __name__, cli_group="storage")
+
+
+@cli.cli.command("gc")
+@click.option("--dry-run", is_flag=True, help="List the orphaned objects without removing them.")
+@click.option(
+    "--grace-minutes",
+    type=click.IntRange(min=0),
+    default=int(GC_GRACE.total_seconds() // 60),
+    show_default=True,
+    help="Spare objects younger than this (uploads in flight store their object before recording it).",
+)
+def gc_command(dry_run: bool, grace_minutes: int):
+    """Remove stored objects that no evidence version references."""
+    try:
+        keys = collect_garbage(dry_run=dry_run, grace=timedelta(minutes=grace_minutes))
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    for key in keys:
+        click.echo(key)
+    if dry_run:
+        click.echo(f"{len(keys)} objet(s) orphelin(s) à supprimer (simulation : rien n'a été supprimé).")
+    else:
+        click.echo(f"{len(keys)} objet(s) orphelin(s) supprimé(s).")
