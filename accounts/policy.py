@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     VIEW_SUBMISSION = "submission.view"
     SEARCH_EVIDENCE = "evidence.search"
     EXPORT_SUBMISSION = "submission.export"
+    EXPORT_GRID = "submission.grid.export"
     READ_EVIDENCE_FILE = "evidence.file.read"
     # Jury (grading): sessions, grids, deliberation, minutes, accommodations, audit trail.
     VIEW_JURY_SESSION = "jury.view"
@@ -65,6 +66,8 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SEARCH_EVIDENCE: ALL_ROLES,
     # The candidate exports their own dossier; jurors and admins export dossiers and grids.
     Permission.EXPORT_SUBMISSION: frozenset({Role.CANDIDATE, Role.JUROR, Role.ADMIN}),
+    # The jury grid shows every juror's verdicts: the jury and admins only, never the candidate.
+    Permission.EXPORT_GRID: frozenset({Role.JUROR, Role.ADMIN}),
     Permission.READ_EVIDENCE_FILE: ALL_ROLES,
     Permission.VIEW_JURY_SESSION: frozenset({Role.JUROR, Role.ADMIN}),
     Permission.MANAGE_JURY: frozenset({Role.ADMIN}),
@@ -124,6 +127,7 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.REVIEW_PORTFOLIO,
         Permission.VIEW_SUBMISSION,
         Permission.EXPORT_SUBMISSION,
+        Permission.EXPORT_GRID,
         Permission.READ_EVIDENCE_FILE,
         Permission.VIEW_JURY_SESSION,
         Permission.GRADE_SUBMISSION,
@@ -248,6 +252,10 @@ def _register_object_rules() -> None:
             or submission.portfolio.candidate_id == user.id
             or _sits_on_jury_of(user, submission)
         )
+
+    @object_rule(Permission.EXPORT_GRID, Submission)
+    def export_grid(user, submission: Submission) -> bool:
+        return user.has_role(Role.ADMIN) or _sits_on_jury_of(user, submission)
 
     _register_jury_rules()
 
