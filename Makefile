@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast deps system-deps migrate seed worker bench clean-instance
+.PHONY: run test test-fast check-imports deps system-deps migrate seed worker bench clean-instance
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,11 +40,14 @@ run: seed
 worker: deps
 	$(VENV)/bin/huey_consumer worker.huey --workers 2
 
+# The import check first: no two top-level packages may import each other.
 test: deps system-deps
+	$(PY) scripts/check-imports.py
 	bash scripts/run-tests.sh
 
 # The embedded-defaults run only (SQLite, local folder), for quick local feedback.
 test-fast: deps
+	$(PY) scripts/check-imports.py
 	PROBATIO_TEST_RUNS=embedded bash scripts/run-tests.sh
 
 bench: deps

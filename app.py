@@ -25,20 +25,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     _import_models()
+    import authorization.rules  # noqa: F401  (registers every object rule of the policy)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
     _init_login(app)
-    _init_storage(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
     from core.errors import register_error_handlers
-    from search import init_search
     from jobs.services import bind_app
+    from search import init_search
+    from storage import access as storage_access
 
     register_error_handlers(app)
+    storage_access.init_app(app)
     init_search(app)
     bind_app(app)
     logging.getLogger("minio").setLevel(logging.WARNING)
@@ -48,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees every table."""
     import accounts.models  # noqa: F401
+    import referentials.models  # noqa: F401
     import evidence.models  # noqa: F401
     import grading.models  # noqa: F401
     import jobs.models  # noqa: F401
@@ -68,35 +72,29 @@ def _init_login(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
-def _init_storage(app: Flask) -> None:
-    from storage.factory import store_from_config
-
-    app.extensions["object_store"] = store_from_config(app.config)
-
-
 def _register_blueprints(app: Flask) -> None:
     from accounts import cli as accounts_cli
     from accounts import views as accounts_views
     from accounts.policy import enforce_endpoint_access
     from dashboard import demo
-    from dashboard import views as core_views
-    from storage import cli as storage_cli
-    from evidence.views import files as file_views
-    from search import cli as search_cli
-    from search import views as search_views
+    from dashboard import views as dashboard_views
+    from evidence.views import files as evidence_file_views
     from evidence.views import pages as evidence_views
-    from grading.views import audit as grading_audit_views
+    from exports import views as export_views
     from grading import views as grading_views
-    from exports import views as grading_export_views
+    from grading.views import audit as grading_audit_views
+    from portfolio import views as portfolio_views
     from referentials import cli as referential_cli
     from referentials import views as referential_views
-    from portfolio import views as portfolio_views
+    from search import cli as search_cli
+    from search import views as search_views
+    from storage import cli as storage_cli
 
     blueprints = (
-        core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
-        portfolio_views.bp, referential_views.bp, referential_cli.cli,
-        evidence_views.bp, file_views.bp, search_views.bp, storage_cli.cli, search_cli.cli,
-        grading_views.bp, grading_audit_views.bp, grading_export_views.bp,
+        dashboard_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
+        referential_views.bp, referential_cli.cli, portfolio_views.bp,
+        evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
+        grading_views.bp, grading_audit_views.bp, export_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

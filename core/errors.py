@@ -2,8 +2,6 @@
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from storage.base import StorageError
-
 MESSAGES = {
     400: ("Requête invalide", "La requête n'a pas pu être traitée."),
     401: ("Connexion requise", "Connectez-vous pour continuer."),
@@ -32,8 +30,3 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "Le formulaire a expiré ou son jeton de sécurité (CSRF) manque. Rechargez la page et recommencez.")
-
-    @app.errorhandler(StorageError)
-    def storage_error(error):
-        app.logger.error("Storage failure: %s", error)
-        return render_error(503, str(error))

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from whoosh import query as wq
 
-from accounts.policy import visible_portfolio_ids, visible_submission_ids
+from authorization.scopes import visible_portfolio_ids, visible_submission_ids
 from extensions import db
 from portfolio.models import Portfolio
 

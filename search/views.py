@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from accounts.policy import Permission, authorize, requires, visible_portfolio_ids, visible_submission_ids
+from accounts.policy import Permission, authorize, requires
+from authorization.scopes import visible_portfolio_ids, visible_submission_ids
 from extensions import db
 from referentials.models import Bloc, Criterion, Evaluation
 from portfolio.models import Portfolio, Submission

@@ -1,7 +1,8 @@
 """The policy's jury rules, also used by the search filters: jurors reach exactly the submissions
 assigned to the sessions they sit on."""
 from accounts.models import Role
-from accounts.policy import Permission, may, visible_submission_ids
+from accounts.policy import Permission, may
+from authorization.scopes import visible_submission_ids
 from extensions import db
 from tests.grading import jury, make_submission  # noqa: F401
 

@@ -1,0 +1,61 @@
+"""Who sits on which jury: the facts the rules and scopes about jurors are built on."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from accounts.models import Role
+from extensions import db
+from grading.models import JuryMember, SessionAssignment
+from portfolio.models import Portfolio, Submission
+
+
+def jury_submission_ids(user):
+    """A SELECT of the submission ids assigned to sessions where `user` sits."""
+    return (
+        select(SessionAssignment.submission_id)
+        .join(JuryMember, JuryMember.session_id == SessionAssignment.session_id)
+        .where(JuryMember.user_id == user.id)
+    )
+
+
+def member_of(user, session) -> bool:
+    return user.has_role(Role.JUROR) and any(m.user_id == user.id for m in session.members)
+
+
+def presides(user, session) -> bool:
+    return user.has_role(Role.JUROR) and any(m.user_id == user.id and m.is_president for m in session.members)
+
+
+def sits_on_jury_of(user, submission: Submission) -> bool:
+    """Jurors see the submissions assigned to the sessions they sit on."""
+    if not user.has_role(Role.JUROR):
+        return False
+    query = jury_submission_ids(user).where(SessionAssignment.submission_id == submission.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def judges_candidate(user, candidate_id: int) -> bool:
+    if not user.has_role(Role.JUROR):
+        return False
+    query = (
+        select(Submission.id).join(Portfolio, Portfolio.id == Submission.portfolio_id)
+        .where(Portfolio.candidate_id == candidate_id, Submission.id.in_(jury_submission_ids(user)))
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def judged_submissions(user, portfolio: Portfolio) -> list[Submission]:
+    """The portfolio's submissions assigned to a session where `user` sits, in one query."""
+    if not user.has_role(Role.JUROR):
+        return []
+    return list(db.session.scalars(
+        select(Submission).where(Submission.portfolio_id == portfolio.id, Submission.id.in_(jury_submission_ids(user)))
+    ))
+
+
+def snapshot_holds(submission: Submission, version_id: int) -> bool:
+    snapshot = json.loads(submission.snapshot)
+    return any(v["id"] == version_id for item in snapshot["evidence"] for v in item["versions"])
