@@ -21,7 +21,6 @@ from referentials.importers import (
 )
 from referentials.importers.text import cell_blocks
 
-from tests.referential import SEEDS, parsed, seed_bytes
 
 # seed: (blocs, competences, evaluations, criteria, deliverables, transversal competences)
 COUNTS = {
@@ -140,14 +139,11 @@ RULES = {
     "004": RulesDraft(dossier_min_pages=60, interview_minutes=20, questionnaire_minutes=10, extra_time_ratio="1/3"),
 }
 
-ALL = sorted(SEEDS)
-
-
-def _criterion(seed: str, key: str):
+def _criterion(parsed, seed: str, key: str):
     return next(c for c in parsed(seed).criteria() if c.key == key)
 
 
-def _competence(seed: str, key: str):
+def _competence(parsed, seed: str, key: str):
     return next(c for c in parsed(seed).competences() if c.key == key)
 
 
@@ -163,12 +159,11 @@ def _strings(value):
             yield from _strings(getattr(value, name))
 
 
-def test_the_seeds_shipped_with_the_code_are_the_five_referentials():
-    assert [p.name for p in seed_files()] == [SEEDS[s] for s in ALL]
+def test_the_seeds_shipped_with_the_code_are_the_five_referentials(seeds):
+    assert [p.name for p in seed_files()] == [seeds[s] for s in sorted(seeds)]
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_counts(seed):
+def test_counts(parsed, seed):
     draft = parsed(seed)
     counts = (
         len(draft.blocs),
@@ -192,13 +187,11 @@ def test_counts(seed):
     assert per_bloc == BLOC_COUNTS[seed]
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_every_line_is_placed(seed):
+def test_every_line_is_placed(parsed, seed):
     assert parsed(seed).unplaced == []
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_first_and_last_criterion_of_every_bloc(seed):
+def test_first_and_last_criterion_of_every_bloc(parsed, seed):
     draft = parsed(seed)
     expected = FIRST_AND_LAST[seed]
     actual = []
@@ -208,13 +201,11 @@ def test_first_and_last_criterion_of_every_bloc(seed):
     assert actual == expected
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_rules(seed):
+def test_rules(parsed, seed):
     assert parsed(seed).rules == RULES[seed]
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_keys_unique_orders_explicit_and_references_resolve(seed):
+def test_keys_unique_orders_explicit_and_references_resolve(parsed, seed):
     draft = parsed(seed)
     keys = [c.key for c in draft.competences()] + [c.key for c in draft.criteria()]
     assert len(keys) == len(set(keys))
@@ -237,8 +228,7 @@ def test_keys_unique_orders_explicit_and_references_resolve(seed):
         assert evaluated == local, "every competence is evaluated"
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_no_layout_leftovers(seed):
+def test_no_layout_leftovers(parsed, seed):
     for text in _strings(parsed(seed)):
         assert not re.search(r"</?(p|i|b|u|ul|li)\b|<input|\*\*|\t", text), text[:120]
         assert "Libellé réduit" not in text and "SIGLE" not in text, text[:120]
@@ -246,14 +236,14 @@ def test_no_layout_leftovers(seed):
 
 
 @pytest.mark.parametrize("seed, shape", [("000", RNCP), ("001", RNCP), ("002", REAC), ("003", REAC), ("004", RNCP)])
-def test_detect_shape(seed, shape):
+def test_detect_shape(seed_bytes, seed, shape):
     assert detect_shape(seed_bytes(seed)) == shape
     assert detect_shape(seed_bytes(seed).decode("utf-8")) == shape
 
 
-def test_source_name_and_sha256():
+def test_source_name_and_sha256(parsed, seeds):
     draft = parsed("003")
-    assert draft.source_name == SEEDS["003"]
+    assert draft.source_name == seeds["003"]
     assert draft.source_sha256 == "a3b6a4370af8" + draft.source_sha256[12:]
     assert re.fullmatch(r"[0-9a-f]{64}", draft.source_sha256)
 
@@ -261,7 +251,7 @@ def test_source_name_and_sha256():
 # --- 000: RNCP table, CE numbering restarting per evaluation, indicators as lists --------------
 
 
-def test_000_certification():
+def test_000_certification(parsed):
     draft = parsed("000")
     assert (draft.title, draft.level, draft.certifier, draft.code, draft.key) == (
         "Technicien informatique en installation, maintenance et support",
@@ -278,8 +268,8 @@ def test_000_certification():
     ]
 
 
-def test_000_indicator_across_a_page_break():
-    criterion = _criterion("000", "TIIMS/BC01/E1/CE1")
+def test_000_indicator_across_a_page_break(parsed):
+    criterion = _criterion(parsed, "000", "TIIMS/BC01/E1/CE1")
     assert criterion.indicators == [
         "Les matériels informatiques sont choisis de manière à répondre aux besoins clients, dans leur intégralité.",
         "Les matériels informatiques sont choisis de manière à prendre en compte les caractéristiques nécessaires pour l'utilisation.",
@@ -289,24 +279,24 @@ def test_000_indicator_across_a_page_break():
     ]
     assert (
         "L'intégration entre les différents composants (applications et système d'exploitation) est fluide."
-        in _criterion("000", "TIIMS/BC01/E1/CE4").indicators
+        in _criterion(parsed, "000", "TIIMS/BC01/E1/CE4").indicators
     )
 
 
-def test_000_competence_across_a_page_break_and_accents():
-    assert _competence("000", "TIIMS/BC01/C1.7").text == (
+def test_000_competence_across_a_page_break_and_accents(parsed):
+    assert _competence(parsed, "000", "TIIMS/BC01/C1.7").text == (
         "Installer un système d'exploitation (version adaptée) sur un serveur dans le respect des procédures établies, "
         "en appliquant les paramètres selon les spécifications techniques, conformément à l'utilisation et aux "
         "contraintes de l'entité afin de mettre à disposition des services à l'utilisateur."
     )
     assert (
-        _competence("000", "TIIMS/BC02/C2.2").text
+        _competence(parsed, "000", "TIIMS/BC02/C2.2").text
         == "Établir le plan d'adressage afin de permettre l'identification des équipements sur les réseaux."
     )
-    assert _competence("000", "TIIMS/BC04/C.4.7").code == "C.4.7"
+    assert _competence(parsed, "000", "TIIMS/BC04/C.4.7").code == "C.4.7"
 
 
-def test_000_evaluations_and_criterion_competences():
+def test_000_evaluations_and_criterion_competences(parsed):
     bloc = parsed("000").blocs[2]
     assert [[c.code for c in e.criteria] for e in bloc.evaluations] == [
         ["CE1", "CE2", "CE3", "CE4", "CE5"],
@@ -316,8 +306,8 @@ def test_000_evaluations_and_criterion_competences():
         ["CE5", "CE6", "CE7"],
     ]
     # one competence per table row: a criterion belongs to the competence of its row
-    assert _criterion("000", "TIIMS/BC01/E1/CE3").competence_codes == ["TIIMS/BC01/C1.2"]
-    assert _criterion("000", "TIIMS/BC02/E1/CE6").competence_codes == ["TIIMS/BC02/C2.4"]
+    assert _criterion(parsed, "000", "TIIMS/BC01/E1/CE3").competence_codes == ["TIIMS/BC01/C1.2"]
+    assert _criterion(parsed, "000", "TIIMS/BC02/E1/CE6").competence_codes == ["TIIMS/BC02/C2.4"]
     modality = parsed("000").blocs[0].evaluations[0].modality
     assert (
         "- Rechercher et sélectionner les matériels informatiques répondant aux besoins clients. Justifier ses choix."
@@ -329,7 +319,7 @@ def test_000_evaluations_and_criterion_competences():
 # --- 001: RNCP table with HTML cells and "Pertinence de …" headings ------------------------------
 
 
-def test_001_certification_and_blocs():
+def test_001_certification_and_blocs(parsed):
     draft = parsed("001")
     assert (draft.title, draft.certifier, draft.level) == (
         "Technicien informatique en installation, maintenance et support",
@@ -344,34 +334,34 @@ def test_001_certification_and_blocs():
     assert "- A2.1.3 Gestion de l'inventaire" in draft.blocs[1].description.split("\n")
 
 
-def test_001_criteria_across_page_breaks():
-    assert _criterion("001", "TIIMS/BC01/E1/CE.8").text == (
+def test_001_criteria_across_page_breaks(parsed):
+    assert _criterion(parsed, "001", "TIIMS/BC01/E1/CE.8").text == (
         "La présentation des notions d'assemblage, d'installation et d'intégration de matériel sur un parc informatique "
         "atteste de la capacité à utiliser des connaissances techniques correctes et actualisées et de la capacité du "
         "candidat à transmettre ses connaissances."
     )
-    assert _criterion("001", "TIIMS/BC02/E2/CE.6").text == (
+    assert _criterion(parsed, "001", "TIIMS/BC02/E2/CE.6").text == (
         "Les interventions sont effectuées dans le respect des délais et des normes en vigueur, telles que des normes "
         "de sécurité, et sans erreurs techniques."
     )
-    assert _competence("001", "TIIMS/BC03/C3.3").text.endswith(
+    assert _competence(parsed, "001", "TIIMS/BC03/C3.3").text.endswith(
         "adapté à la diversité du public en particulier les personnes en situation de handicap, afin de garantir "
         "l'utilisation opérationnelle et sécurisée des outils."
     )
 
 
-def test_001_headings_accents_and_competences():
-    assert _criterion("001", "TIIMS/BC01/E1/CE.1").heading == (
+def test_001_headings_accents_and_competences(parsed):
+    assert _criterion(parsed, "001", "TIIMS/BC01/E1/CE.1").heading == (
         "Pertinence de l'assemblage, de l'installation et de l'intégration du matériel sur le parc informatique"
     )
-    assert _criterion("001", "TIIMS/BC02/E3/CE.3").heading == "Capacité à utiliser la veille de manière opérationnelle"
-    assert _criterion("001", "TIIMS/BC02/E3/CE.6").text.startswith("La présentation respecte")  # "CE.6 : …"
-    assert _competence("001", "TIIMS/BC03/C3.2.1").text == (
+    assert _criterion(parsed, "001", "TIIMS/BC02/E3/CE.3").heading == "Capacité à utiliser la veille de manière opérationnelle"
+    assert _criterion(parsed, "001", "TIIMS/BC02/E3/CE.6").text.startswith("La présentation respecte")  # "CE.6 : …"
+    assert _competence(parsed, "001", "TIIMS/BC03/C3.2.1").text == (
         "Écouter les utilisateurs en faisant preuve de pédagogie et de reformulation afin de garantir la bonne "
         "compréhension des problématiques."
     )
     # several competences per row: the criteria go to every competence of the evaluation
-    assert _criterion("001", "TIIMS/BC02/E1/CE.4").competence_codes == [
+    assert _criterion(parsed, "001", "TIIMS/BC02/E1/CE.4").competence_codes == [
         "TIIMS/BC02/C2.1.1",
         "TIIMS/BC02/C2.1.2",
         "TIIMS/BC02/C2.1.3",
@@ -381,7 +371,7 @@ def test_001_headings_accents_and_competences():
 # --- 002: REAC 2013, markdown page headers -------------------------------------------------------
 
 
-def test_002_certification():
+def test_002_certification(parsed):
     draft = parsed("002")
     assert (draft.title, draft.code, draft.version, draft.validation_date, draft.level, draft.key) == (
         "Technicien(ne) Supérieur(e) de Support en Informatique",
@@ -403,11 +393,11 @@ def test_002_certification():
     )
 
 
-def test_002_sheets():
-    competence = _competence("002", "T2SI-2013/AT2/CP7")
+def test_002_sheets(parsed):
+    competence = _competence(parsed, "002", "T2SI-2013/AT2/CP7")
     assert competence.text == "Intervenir sur une infrastructure de réseau sécurisé"
     assert len(competence.savoir_faire) == 14
-    cp1 = _competence("002", "T2SI-2013/AT1/CP1")
+    cp1 = _competence(parsed, "002", "T2SI-2013/AT1/CP1")
     assert (
         cp1.savoir_faire[0]
         == "Connaissance des processus de gestion des incidents et de gestion des problèmes au sens ITIL"
@@ -418,14 +408,14 @@ def test_002_sheets():
     assert (evaluation.code, evaluation.modality, evaluation.competence_codes) == ("CP1", "", ["T2SI-2013/AT1/CP1"])
 
 
-def test_002_list_across_a_page_header():
+def test_002_list_across_a_page_header(parsed):
     assert (
         "- Technicien de help desk en informatique\n- Technicien de maintenance de systèmes en informatique"
         in parsed("002").description
     )
 
 
-def test_002_criterion_cut_by_a_page_header_comes_out_whole():
+def test_002_criterion_cut_by_a_page_header_comes_out_whole(seed_bytes, seeds):
     header = (
         "\n| Libellé réduit | Code titre | Type de document | Version | Date de Validation | Date de mise à jour | Page |\n"
         "|----------------|------------|------------------|---------|--------------------|---------------------|-------|\n"
@@ -439,7 +429,7 @@ def test_002_criterion_cut_by_a_page_header_comes_out_whole():
             "Les procédures de gestion" + header + "d'incidents sont respectées",
         )
     )
-    draft = parse_referential(text.encode("utf-8"), SEEDS["002"])
+    draft = parse_referential(text.encode("utf-8"), seeds["002"])
     assert draft.unplaced == []
     assert [c.text for c in draft.blocs[0].evaluations[0].criteria][
         2
@@ -450,7 +440,7 @@ def test_002_criterion_cut_by_a_page_header_comes_out_whole():
 # --- 003: REAC 2023 followed by its référentiel d'évaluation ---------------------------------------
 
 
-def test_003_certification():
+def test_003_certification(parsed):
     draft = parsed("003")
     assert (draft.title, draft.code, draft.version, draft.validation_date, draft.level, draft.key) == (
         "Technicien d'assistance en informatique",
@@ -463,7 +453,7 @@ def test_003_certification():
     assert draft.transversal_competences == ["Communiquer", "Apprendre en continu"]
 
 
-def test_003_modalities_from_the_evaluation_referential():
+def test_003_modalities_from_the_evaluation_referential(parsed):
     modalities = {e.code: e.modality for e in parsed("003").evaluations()}
     assert modalities == {
         "CP1": "Mise en situation professionnelle ; Entretien technique",
@@ -479,8 +469,8 @@ def test_003_modalities_from_the_evaluation_referential():
     assert "CCP Mettre en service des équipements numériques" in parsed("003").blocs[1].description.split("\n")
 
 
-def test_003_texts_across_page_headers():
-    savoir_faire = _competence("003", "TAI-2023/AT1/CP2").savoir_faire
+def test_003_texts_across_page_headers(parsed):
+    savoir_faire = _competence(parsed, "003", "TAI-2023/AT1/CP2").savoir_faire
     i = savoir_faire.index("Maîtriser sa communication en situation de crise.")
     assert savoir_faire[i + 1] == "Connaissance de base et avancée des suites bureautiques."
     assert len(savoir_faire) == 23
@@ -493,14 +483,14 @@ def test_003_texts_across_page_headers():
 # --- 004: IGS blocs, no codes, deliverables --------------------------------------------------------
 
 
-def test_004_certification():
+def test_004_certification(parsed):
     draft = parsed("004")
     assert (draft.title, draft.certifier, draft.key) == ("Référentiel IGS (titre absent du document)", "IGS", "IGS")
     assert all(c.code == "" for c in draft.competences())
     assert [c.key for c in draft.blocs[0].competences][:3] == ["IGS/BC01/C1", "IGS/BC01/C2", "IGS/BC01/C3"]
 
 
-def test_004_competences_are_sentences_of_unformatted_cells():
+def test_004_competences_are_sentences_of_unformatted_cells(parsed):
     assert [c.text[:40] for c in parsed("004").blocs[2].competences[1:4]] == [
         "Identifier les menaces et vulnérabilités",
         "Déployer des solutions automatisées de m",
@@ -508,7 +498,7 @@ def test_004_competences_are_sentences_of_unformatted_cells():
     ]
 
 
-def test_004_deliverables():
+def test_004_deliverables(parsed):
     evaluations = parsed("004").blocs[0].evaluations
     assert [d.text for d in evaluations[0].deliverables] == [
         "Un plan d'adressage du réseau.",
@@ -567,32 +557,31 @@ def test_bad_files_are_refused_in_french(data, message):
         detect_shape(data)
 
 
-@pytest.mark.parametrize("seed", ALL)
-def test_truncated_seed_is_refused(seed):
+def test_truncated_seed_is_refused(seed_bytes, seeds, seed):
     text = seed_bytes(seed).decode("utf-8")
     with pytest.raises(ReferentialImportError) as raised:
-        parse_referential(text[: len(text) * 30 // 100].encode("utf-8"), SEEDS[seed])
+        parse_referential(text[: len(text) * 30 // 100].encode("utf-8"), seeds[seed])
     assert "tronqué" in str(raised.value)
 
 
-def test_file_cut_inside_a_character_is_reported_as_truncated():
+def test_file_cut_inside_a_character_is_reported_as_truncated(seed_bytes, seeds):
     data = seed_bytes("004")
     cut = next(n for n in range(len(data) // 3, len(data)) if data[n] >= 0xC0)  # first byte of an accented letter
     with pytest.raises(ReferentialImportError, match="tronqué"):
-        parse_referential(data[: cut + 1], SEEDS["004"])
+        parse_referential(data[: cut + 1], seeds["004"])
 
 
-def test_reac_without_its_competence_sheets_is_refused():
+def test_reac_without_its_competence_sheets_is_refused(seed_bytes, seeds):
     text = seed_bytes("002").decode("utf-8")
     cut = text.index("FICHE COMPÉTENCE PROFESSIONNELLE N° 8")
     with pytest.raises(ReferentialImportError, match=r"AT2/CP8 n'a aucun critère"):
-        parse_referential(text[:cut].encode("utf-8"), SEEDS["002"])
+        parse_referential(text[:cut].encode("utf-8"), seeds["002"])
 
 
 # --- what cannot be placed is reported, not dropped ----------------------------------------------
 
 
-def test_reac_list_disagreeing_with_the_synoptic_view_is_unplaced():
+def test_reac_list_disagreeing_with_the_synoptic_view_is_unplaced(seed_bytes, seeds):
     text = (
         seed_bytes("002")
         .decode("utf-8")
@@ -601,12 +590,12 @@ def test_reac_list_disagreeing_with_the_synoptic_view_is_unplaced():
             "Configurer et mettre à jour un poste de travail\nConfigurer la connexion",
         )
     )
-    draft = parse_referential(text.encode("utf-8"), SEEDS["002"])
+    draft = parse_referential(text.encode("utf-8"), seeds["002"])
     assert [(u.line_no, u.text) for u in draft.unplaced] == [(291, "Configurer et mettre à jour un poste de travail")]
     assert "vue synoptique" in draft.unplaced[0].reason
 
 
-def test_rncp_text_without_criterion_code_is_unplaced():
+def test_rncp_text_without_criterion_code_is_unplaced(seed_bytes, seeds):
     text = (
         seed_bytes("001")
         .decode("utf-8")
@@ -616,6 +605,6 @@ def test_rncp_text_without_criterion_code_is_unplaced():
             1,
         )
     )
-    draft = parse_referential(text.encode("utf-8"), SEEDS["001"])
+    draft = parse_referential(text.encode("utf-8"), seeds["001"])
     assert [(u.line_no, u.text) for u in draft.unplaced] == [(45, "Une remarque sans code.")]
     assert "critère" in draft.unplaced[0].reason

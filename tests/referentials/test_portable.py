@@ -12,13 +12,11 @@ import yaml
 
 from referentials.importers import ReferentialImportError, draft_from_yaml, draft_to_yaml
 
-from tests.referential import SEEDS, parsed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "referential-format.md"
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_export_import_export_is_byte_identical(seed):
+def test_export_import_export_is_byte_identical(parsed, seed):
     draft = parsed(seed)
     exported = draft_to_yaml(draft)
     again = draft_from_yaml(exported)
@@ -28,9 +26,8 @@ def test_export_import_export_is_byte_identical(seed):
     assert again == expected
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_export_is_deterministic_readable_and_without_aliases(seed):
-    exported = _exported(seed)
+def test_export_is_deterministic_readable_and_without_aliases(parsed, seed):
+    exported = _exported(parsed, seed)
     assert exported == draft_to_yaml(parsed(seed))
     assert exported.startswith("format_version: 1\ntitle: ")
     assert "\\u00" not in exported and "\\x" not in exported  # accents written as they are
@@ -54,20 +51,20 @@ def test_export_is_deterministic_readable_and_without_aliases(seed):
     ]
 
 
-def test_accented_text_is_kept_verbatim():
-    exported = _exported("002")
+def test_accented_text_is_kept_verbatim(parsed):
+    exported = _exported(parsed, "002")
     assert "Intervenir sur une infrastructure de réseau sécurisé" in exported
     assert draft_from_yaml(exported).validation_date == "2013-03-19"
 
 
 @lru_cache(maxsize=None)
-def _exported(seed: str) -> str:
+def _exported(parsed, seed: str) -> str:
     return draft_to_yaml(parsed(seed))
 
 
-def _data(seed: str = "000") -> dict:
+def _data(parsed, seed: str = "000") -> dict:
     """A fresh, editable copy of the exported seed."""
-    return yaml.safe_load(_exported(seed))
+    return yaml.safe_load(_exported(parsed, seed))
 
 
 def _refused(data) -> str:
@@ -76,63 +73,63 @@ def _refused(data) -> str:
     return str(raised.value)
 
 
-def test_missing_criterion_text_names_its_path():
-    data = _data()
+def test_missing_criterion_text_names_its_path(parsed):
+    data = _data(parsed)
     del data["blocs"][2]["evaluations"][0]["criteria"][3]["text"]
     assert _refused(data) == "blocs[2].evaluations[0].criteria[3].text : champ obligatoire"
 
 
-def test_empty_required_text_is_refused():
-    data = _data()
+def test_empty_required_text_is_refused(parsed):
+    data = _data(parsed)
     data["blocs"][1]["title"] = "  "
     assert _refused(data) == "blocs[1].title : champ obligatoire"
 
 
-def test_unknown_field_is_refused():
-    data = _data()
+def test_unknown_field_is_refused(parsed):
+    data = _data(parsed)
     data["blocs"][0]["competences"][1]["couleur"] = "bleu"
     assert _refused(data).startswith("blocs[0].competences[1].couleur : champ inconnu")
 
 
-def test_wrong_types_are_refused():
-    data = _data()
+def test_wrong_types_are_refused(parsed):
+    data = _data(parsed)
     data["blocs"][0]["evaluations"][0]["criteria"][0]["indicators"] = "un seul texte"
     assert _refused(data) == "blocs[0].evaluations[0].criteria[0].indicators : doit être une liste de textes"
-    data = _data("004")
+    data = _data(parsed, "004")
     data["rules"]["dossier_min_pages"] = "soixante"
     assert _refused(data) == "rules.dossier_min_pages : doit être un nombre entier positif ou vide"
-    data = _data("004")
+    data = _data(parsed, "004")
     data["rules"]["extra_time_ratio"] = "un tiers"
     assert _refused(data).startswith("rules.extra_time_ratio : doit être une fraction")
 
 
-def test_format_version_is_required_and_checked():
-    data = _data()
+def test_format_version_is_required_and_checked(parsed):
+    data = _data(parsed)
     del data["format_version"]
     assert _refused(data) == "format_version : champ obligatoire"
     data["format_version"] = 2
     assert _refused(data) == "format_version : version 2 non prise en charge (attendue : 1)"
 
 
-def test_references_and_keys_are_checked():
-    data = _data()
+def test_references_and_keys_are_checked(parsed):
+    data = _data(parsed)
     data["blocs"][0]["evaluations"][1]["competence_codes"][0] = "TIIMS/BC09/C9.9"
     assert _refused(data).startswith(
         "blocs[0].evaluations[1].competence_codes[0] : compétence « TIIMS/BC09/C9.9 » inconnue"
     )
-    data = _data()
+    data = _data(parsed)
     criteria = data["blocs"][0]["evaluations"][0]["criteria"]
     criteria[1]["key"] = criteria[0]["key"]
     assert _refused(data).startswith(
         "blocs[0].evaluations[0].criteria[1].key : clé « TIIMS/BC01/E1/CE1 » déjà utilisée"
     )
-    data = _data()
+    data = _data(parsed)
     data["blocs"][1]["code"] = "BC01"
     assert _refused(data).startswith("blocs[1].code : code de bloc « BC01 » en double")
 
 
-def test_empty_lists_are_refused():
-    data = _data()
+def test_empty_lists_are_refused(parsed):
+    data = _data(parsed)
     data["blocs"][3]["evaluations"][1]["criteria"] = []
     assert _refused(data).startswith("blocs[3].evaluations[1].criteria : liste vide")
 
@@ -146,9 +143,9 @@ def test_unreadable_yaml_and_wrong_document_are_refused():
         draft_from_yaml("titre: café".encode("latin-1"))
 
 
-def test_hand_written_values_are_accepted():
+def test_hand_written_values_are_accepted(parsed):
     """Unquoted dates and numbers, as a person editing the file would write them."""
-    data = _data("003")
+    data = _data(parsed, "003")
     data["validation_date"] = __import__("datetime").date(2023, 5, 24)
     data["level"] = 4
     draft = draft_from_yaml(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))

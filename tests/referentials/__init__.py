@@ -1,0 +1,1 @@
+"""Referentials: parsers, portable YAML, loading through the database."""
