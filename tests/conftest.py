@@ -3,11 +3,13 @@
 Which parts the suite runs against is chosen by environment, never by editing tests:
 - TEST_DATABASE_URL: a PostgreSQL URL, or unset for a fresh SQLite file per session;
 - STORAGE_BACKEND=minio with MINIO_* variables, or the local folder by default;
-- JOBS_URL: `memory://` (huey immediate mode, the default here) or a real queue.
+- JOBS_URL: the job queue, a SQLite file by default (Redis in CI's second run); jobs still run
+  inside the request (huey's immediate mode) unless a test is marked `real_worker`.
 With CI=true, a configured production part that does not answer fails the run.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import tempfile
@@ -15,6 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 from sqlalchemy import text
 
 # A real queue by default (SQLite file; CI's second run sets Redis). Tests run jobs in huey's
@@ -138,8 +143,9 @@ def app_ctx(app) -> Iterator:
 
 
 @pytest.fixture()
-def client(app_ctx):
-    return app_ctx.test_client()
+def password() -> str:
+    """The password every user made by `make_user` has, unless the test gives another."""
+    return PASSWORD
 
 
 @pytest.fixture()
@@ -156,46 +162,130 @@ def make_user(app_ctx):
     return make
 
 
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in page"
-    return match.group(1)
+class Page(TestResponse):
+    """A response as a person reads it: `page.text` decoded (French apostrophes compare plainly),
+    `page.csrf_token` the token of the form it holds."""
+
+    @property
+    def text(self) -> str:
+        return html.unescape(self.get_data(as_text=True))
+
+    @property
+    def csrf_token(self) -> str:
+        body = self.get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+            r'name="csrf_token" value="([^"]+)"', body
+        )
+        assert match, "no CSRF token in page"
+        return match.group(1)
 
 
-class Browser:
-    """Drives the test client the way a user does: reads the CSRF token from the page, posts forms."""
+class UserClient(FlaskClient):
+    """The test client, used the way a person uses the app: one per user, forms posted with the
+    CSRF token read from a page.
 
-    def __init__(self, client):
-        self.client = client
+    Tests run inside one app context, whose `g` outlives each request: Flask-Login caches the
+    current user there and Flask-WTF the CSRF token. Each request here starts with an empty `g`,
+    so several clients (an admin, a juror, a candidate) can act side by side.
+    """
 
-    def get(self, url, **kwargs):
-        return self.client.get(url, **kwargs)
+    user = None
+
+    def open(self, *args, **kwargs):
+        for name in list(vars(g)):
+            g.pop(name, None)
+        return super().open(*args, **kwargs)
 
     def token(self, url: str = "/connexion") -> str:
-        return csrf_token_from(self.client.get(url).get_data(as_text=True))
+        """The CSRF token of the form on the page at `url`."""
+        return self.get(url).csrf_token
 
-    def post(self, url, data=None, token_from: str | None = None, **kwargs):
+    def submit(self, url: str, data: dict | None = None, token_from: str | None = None, **kwargs):
+        """POST a form to `url` with the CSRF token of the page it is on (`token_from`, or `url`)."""
         data = dict(data or {})
         data.setdefault("csrf_token", self.token(token_from or url))
-        return self.client.post(url, data=data, **kwargs)
+        return self.post(url, data=data, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD):
-        return self.post("/connexion", {"email": email, "password": password})
+        return self.submit("/connexion", {"email": email, "password": password})
 
-
-@pytest.fixture()
-def browser(client) -> Browser:
-    return Browser(client)
-
-
-@pytest.fixture()
-def login_as(browser, make_user):
-    def login(*roles: Role):
-        user = make_user(*roles)
-        response = browser.login(user.email)
+    def log_in_as(self, user) -> "UserClient":
+        response = self.login(user.email)
         assert response.status_code == 302, response.get_data(as_text=True)
-        return user
+        self.user = user
+        return self
+
+
+def _new_client(app) -> UserClient:
+    return UserClient(app, Page, use_cookies=True)
+
+
+@pytest.fixture()
+def client(app_ctx) -> UserClient:
+    """An anonymous visitor."""
+    return _new_client(app_ctx)
+
+
+@pytest.fixture()
+def client_for(app_ctx):
+    """`client_for(user)`: a new client logged in as `user` (several may act side by side)."""
+
+    def make(user) -> UserClient:
+        return _new_client(app_ctx).log_in_as(user)
+
+    return make
+
+
+@pytest.fixture()
+def login_as(client, make_user):
+    """`login_as(*roles)`: logs the `client` fixture in as a new user holding `roles`; returns the user."""
+
+    def login(*roles: Role):
+        return client.log_in_as(make_user(*roles)).user
 
     return login
+
+
+@pytest.fixture()
+def as_candidate(client_for, make_user) -> UserClient:
+    return client_for(make_user(Role.CANDIDATE))
+
+
+@pytest.fixture()
+def as_tutor(client_for, make_user) -> UserClient:
+    return client_for(make_user(Role.TUTOR))
+
+
+@pytest.fixture()
+def as_juror(client_for, make_user) -> UserClient:
+    return client_for(make_user(Role.JUROR))
+
+
+@pytest.fixture()
+def as_admin(client_for, make_user) -> UserClient:
+    return client_for(make_user(Role.ADMIN))
+
+
+@pytest.fixture()
+def browser(client) -> UserClient:
+    """Transitional alias of `client` (removed once every test says `client`)."""
+    return client
+
+
+@pytest.fixture()
+def search_app(app_ctx, tmp_path, monkeypatch):
+    """The app with a fresh index folder, kept in step with the database by the session listener.
+
+    Jobs run in huey's immediate mode here even when the suite runs against a real queue
+    (JOBS_URL=redis://…), so reindexing after a commit and scheduled extraction run inline.
+    """
+    from jobs.queue import huey
+    from search import init_search
+
+    monkeypatch.setattr(huey, "immediate", True)
+    monkeypatch.setitem(app_ctx.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.delitem(app_ctx.config, "SEARCH_SYNC", raising=False)
+    # Restore whatever the app had (create_app may call init_search itself) after the test.
+    monkeypatch.setitem(app_ctx.extensions, "search", app_ctx.extensions.get("search", {}))
+    init_search(app_ctx)
+    return app_ctx

@@ -115,3 +115,21 @@ def make_reference_submission(candidate, screenshots: int = 40, logs: int = 20, 
             add_version(evidence, log_text(n), f"journal-{n + 1}.log", "text/plain")
         claim(evidence, criteria[n % len(criteria)], f"La capture {n + 1} montre le critère appliqué en situation réelle.")
     return submit_portfolio(portfolio, candidate)
+
+
+def text_png(lines: list[str]) -> bytes:
+    """A screenshot-like PNG of French text, large enough for OCR."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from documents.fonts import DEJAVU, find_dejavu
+
+    folder = find_dejavu()
+    assert folder, "No DejaVu fonts: install Debian's fonts-dejavu-core (scripts/install-system-deps.sh)."
+    font = ImageFont.truetype(str(folder / DEJAVU["regular"]), 56)
+    image = Image.new("RGB", (1600, 120 + 90 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(lines):
+        draw.text((60, 60 + 90 * n), line, fill="black", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

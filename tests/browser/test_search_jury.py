@@ -9,8 +9,6 @@ from portfolio.submissions import submit_portfolio
 from tests import factories
 from tests.browser.conftest import log_in
 from tests.grading import build_jury
-from tests.search import search_app  # noqa: F401 (fixture)
-from tests.search.test_extraction import text_png
 
 
 def _evidence_with(portfolio, title, filename, data, media_type):
@@ -28,7 +26,7 @@ def test_juror_finds_ocr_and_log_matches_only_in_their_session(page, search_app,
     candidate = make_user(Role.CANDIDATE, name="Sacha Session")
     portfolio = factories.make_portfolio(candidate, jury.certification)
     _, screenshot = _evidence_with(portfolio, "Observateur d'événements", "observateur.png",
-                                   text_png(["Journal des evenements", "Securite Windows"]), "image/png")
+                                   factories.text_png(["Journal des evenements", "Securite Windows"]), "image/png")
     assert "evenements" in (screenshot.extracted_text or "").lower()
     _evidence_with(portfolio, "Journal de sécurité", "securite.log",
                    "2026-03-02 10:00 Événement 4625 : échec d'ouverture de session\n".encode(), "text/plain")

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from documents import (CodeBlock, CrossReference, Document, Heading, Image, Paragraph, RenderReport, Run, Table,
                        TableOfContents, TitlePage, parse_markup, pdf_page_count, render_docx, render_pdf)
 from documents.fonts import font_set
-from tests.documents.conftest import (ACCENTED, LOG_LINES, LONG_LINE_END, OUTSIDE_FONTS, TABLE_ROWS,
+from tests.documents.samples import (ACCENTED, LOG_LINES, LONG_LINE_END, OUTSIDE_FONTS, TABLE_ROWS,
                                       log_text, pdf_page_texts, png_bytes, render_page_png)
 
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'

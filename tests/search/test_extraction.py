@@ -23,14 +23,8 @@ from search.extraction.kinds import Kind, kind_of
 from evidence.models import EvidenceVersion, ExtractionStatus
 from extensions import db
 from tests import factories
-from tests.search import search_app  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-)
-
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
@@ -254,29 +248,9 @@ def test_unsupported_kind_is_skipped(tmp_path):
 
 # --- OCR -------------------------------------------------------------------------------------
 
-def font_path() -> str:
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return candidate
-    pytest.fail("No TrueType font: install Debian's fonts-dejavu-core (scripts/install-system-deps.sh).")
-
-
-def text_png(lines: list[str]) -> bytes:
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.truetype(font_path(), 56)
-    image = Image.new("RGB", (1600, 120 + 90 * len(lines)), "white")
-    draw = ImageDraw.Draw(image)
-    for n, line in enumerate(lines):
-        draw.text((60, 60 + 90 * n), line, fill="black", font=font)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def test_ocr_reads_french_text(tmp_path):
     assert shutil.which("tesseract"), "tesseract-ocr is a system dependency (scripts/install-system-deps.sh)"
-    result = extract(tmp_path, "capture.png", text_png(["Journal des événements", "Pare-feu : règle refusée"]), "image/png")
+    result = extract(tmp_path, "capture.png", factories.text_png(["Journal des événements", "Pare-feu : règle refusée"]), "image/png")
     assert result.status == ExtractionStatus.DONE, result.error
     assert "Journal des" in result.text
     assert "feu" in result.text
@@ -285,7 +259,7 @@ def test_ocr_reads_french_text(tmp_path):
 def test_ocr_without_tesseract_fails_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     assert ocr_status().available is False
-    result = extract(tmp_path, "capture.png", text_png(["Journal"]), "image/png")
+    result = extract(tmp_path, "capture.png", factories.text_png(["Journal"]), "image/png")
     assert result.status == ExtractionStatus.FAILED
     assert result.error == OCR_MISSING
 

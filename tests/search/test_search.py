@@ -23,7 +23,6 @@ from search.cli import cli as search_cli
 from extensions import db
 from portfolio.submissions import submit_portfolio
 from tests import factories
-from tests.search import search_app  # noqa: F401  (fixture)
 
 LOG_A = (
     "Journal des événements du Pare-Feu\n"
@@ -275,10 +274,9 @@ def test_odd_queries_never_fail(world, query):
 # --- OCR -------------------------------------------------------------------------------------
 
 def test_screenshot_text_is_found_through_ocr(world):
-    from tests.search.test_extraction import text_png
 
     a = world["evidence_a"]
-    version = factories.add_version(a, text_png(["Journal des evenements", "Pare-feu : refus SSH"]), "capture.png", "image/png")
+    version = factories.add_version(a, factories.text_png(["Journal des evenements", "Pare-feu : refus SSH"]), "capture.png", "image/png")
     extract_version(version)
     db.session.commit()
     assert version.extraction_status == "done", version.extraction_error
@@ -289,10 +287,9 @@ def test_screenshot_text_is_found_through_ocr(world):
 
 def test_without_tesseract_images_stay_findable_by_title_and_say_why(world, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "no-tesseract-here"))
-    from tests.search.test_extraction import text_png
 
     evidence = factories.make_evidence(world["portfolio_a"], title="Capture du tableau de supervision")
-    version = factories.add_version(evidence, text_png(["Alerte disque"]), "supervision.png", "image/png")
+    version = factories.add_version(evidence, factories.text_png(["Alerte disque"]), "supervision.png", "image/png")
     extract_version(version)
     db.session.commit()
     assert version.extraction_status == "failed"

@@ -16,7 +16,6 @@ from accounts.models import Role
 from extensions import db
 from portfolio.submissions import submit_portfolio
 from tests import factories
-from tests.search import search_app  # noqa: F401  (fixture)
 from tests.search.test_search import LOG_A, LOG_B, text_version
 
 
@@ -160,11 +159,10 @@ def test_missing_tesseract_is_announced(world, as_user, monkeypatch, tmp_path):
 
 def test_failed_extraction_is_explained_on_the_result(world, as_user, monkeypatch, tmp_path):
     from search.extraction import extract_version
-    from tests.search.test_extraction import text_png
 
     monkeypatch.setenv("PATH", str(tmp_path / "bin-without-tesseract"))
     evidence = factories.make_evidence(world["portfolio_a"], title="Capture de la supervision")
-    version = factories.add_version(evidence, text_png(["Alerte"]), "supervision.png", "image/png")
+    version = factories.add_version(evidence, factories.text_png(["Alerte"]), "supervision.png", "image/png")
     extract_version(version)
     db.session.commit()
     html = unescape(page(as_user(world["candidate_a"]), "/recherche?q=supervision"))
