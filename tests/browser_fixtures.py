@@ -4,7 +4,7 @@ Loaded once for the whole suite (tests/conftest.py lists this module in pytest_p
 single Playwright instance serves every test that drives a browser, wherever it lives.
 The server runs in a thread of the test process on the same database as the `app` fixture, so a
 test prepares data with the services, then acts through the browser like a user.
-Screenshots land in test-output/screenshots/.
+Screenshots land in test-output/screenshots/. `log_in` / `log_out` act through the login form.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, OUTPUT_DIR
 
+IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -63,7 +63,32 @@ def page(chromium, live_server, app_ctx):
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    folder = OUTPUT_DIR / "screenshots"
+def screenshots(output_dir) -> Path:
+    folder = output_dir / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture()
+def log_in(password):
+    """`log_in(page, user)`: sign in through the login form, as a person does."""
+
+    def sign_in(page, user, password: str = password) -> None:
+        page.goto("/connexion")
+        page.get_by_label("Adresse e-mail").fill(getattr(user, "email", user))
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(lambda url: "/connexion" not in url)
+
+    return sign_in
+
+
+@pytest.fixture()
+def log_out():
+    """`log_out(page)`: the logout button of the navigation."""
+
+    def sign_out(page) -> None:
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.wait_for_url("**/connexion")
+
+    return sign_out

@@ -2,7 +2,6 @@
 import pytest
 
 from accounts.models import Role
-from tests.browser.conftest import log_in, log_out
 
 EXPECTED = {
     Role.CANDIDATE: "Vous n'êtes inscrit à aucune certification",
@@ -13,7 +12,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_role_logs_in_and_sees_its_dashboard(page, make_user, screenshots, role):
+def test_role_logs_in_and_sees_its_dashboard(log_in, log_out, page, make_user, screenshots, role):
     user = make_user(role, name=f"Personne {role.label}")
     log_in(page, user.email)
     assert page.locator("html").get_attribute("lang") == "fr"
@@ -23,7 +22,7 @@ def test_role_logs_in_and_sees_its_dashboard(page, make_user, screenshots, role)
     log_out(page)
 
 
-def test_skip_link_is_first_and_focus_is_visible(page, make_user):
+def test_skip_link_is_first_and_focus_is_visible(log_in, page, make_user):
     user = make_user(Role.CANDIDATE)
     log_in(page, user.email)
     page.keyboard.press("Tab")

@@ -10,7 +10,6 @@ from extensions import db
 from portfolio.models import Submission
 from portfolio.submissions import verify_submission
 from tests import factories
-from tests.browser.conftest import log_in, log_out
 
 
 def _pdf_bytes() -> bytes:
@@ -21,7 +20,7 @@ def _pdf_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_candidate_builds_and_submits_a_portfolio(page, chromium, live_server, make_user, screenshots, tmp_path):
+def test_candidate_builds_and_submits_a_portfolio(log_in, log_out, page, chromium, live_server, make_user, screenshots, tmp_path):
     candidate = make_user(Role.CANDIDATE, name="Camille Candidate")
     tutor = make_user(Role.TUTOR, name="Thomas Tuteur")
     portfolio = factories.make_portfolio(candidate, tutors=[tutor])

@@ -4,7 +4,6 @@ candidate finds the result on their dashboard."""
 from accounts.models import Role
 from grading import sessions
 from tests import factories
-from tests.browser.conftest import log_in, log_out
 from tests.grading import add_role, build_jury, make_submission
 
 
@@ -32,7 +31,7 @@ def _confirm_minutes(page, jury) -> None:
     page.get_by_text("Confirmation enregistrée.").wait_for()
 
 
-def test_two_jurors_deliberate_and_the_candidate_sees_the_result(page, chromium, live_server, make_user, screenshots):
+def test_two_jurors_deliberate_and_the_candidate_sees_the_result(log_in, log_out, page, chromium, live_server, make_user, screenshots):
     jury = build_jury(make_user, code="RNCP-NAV")
     criteria = [c.id for c in jury.criteria]
     disputed = jury.bloc_criteria(0)[1].id
@@ -107,7 +106,7 @@ def test_two_jurors_deliberate_and_the_candidate_sees_the_result(page, chromium,
     page.screenshot(path=str(screenshots / "jury-resultat-candidat.png"), full_page=True)
 
 
-def test_admin_composes_a_session_and_reads_the_rules_on_screen(page, make_user, screenshots):
+def test_admin_composes_a_session_and_reads_the_rules_on_screen(log_in, page, make_user, screenshots):
     admin = make_user(Role.ADMIN, name="Alice Administratrice")
     chair = make_user(Role.JUROR, name="Paul Président")
     tutor = make_user(Role.TUTOR, name="Théo Tuteur")

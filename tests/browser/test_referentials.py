@@ -4,7 +4,6 @@ import pytest
 from accounts.models import Role
 from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
-from tests.browser.conftest import log_in
 
 SHAPES = {"rncp": "004_0fedc1ee0aa597b2.txt", "reac": "003_b745eb94bf0e9fd2.txt"}
 
@@ -15,7 +14,7 @@ def _load(name: str):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_admin_browses_the_tree_and_expands_a_bloc(page, make_user, screenshots, shape):
+def test_admin_browses_the_tree_and_expands_a_bloc(log_in, page, make_user, screenshots, shape):
     certification = _load(SHAPES[shape])
     bloc = certification.blocs[1]
     criterion = bloc.evaluations[0].criteria[0]
@@ -32,7 +31,7 @@ def test_admin_browses_the_tree_and_expands_a_bloc(page, make_user, screenshots,
     assert not page.get_by_text(criterion.text).first.is_visible()
 
 
-def test_tree_works_without_javascript(chromium, live_server, app_ctx, make_user):
+def test_tree_works_without_javascript(log_in, chromium, live_server, app_ctx, make_user):
     certification = _load(SHAPES["reac"])
     bloc = certification.blocs[0]
     context = chromium.new_context(base_url=live_server, java_script_enabled=False)
@@ -42,6 +41,9 @@ def test_tree_works_without_javascript(chromium, live_server, app_ctx, make_user
         page.goto(f"/referentiels/{certification.id}")
         page.locator(f"#bloc-{bloc.id} > summary").click()
         page.get_by_role("link", name=f"Afficher les compétences et critères de {bloc.code}").click()
-        page.get_by_text(bloc.evaluations[0].criteria[0].text).first.wait_for()
+        criterion = page.get_by_text(bloc.evaluations[0].criteria[0].text).first
+        criterion.wait_for()
+        assert criterion.is_visible()
+        assert page.url.endswith(f"?bloc={bloc.id}#bloc-{bloc.id}")  # the page itself opened the bloc, no script
     finally:
         context.close()

@@ -25,7 +25,6 @@ import pytest
 from storage import LocalStore, MinioStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OUTPUT_DIR = REPO_ROOT / "test-output"
 START_SWIFT = REPO_ROOT / "scripts" / "s3-server" / "start-swift.sh"
 IN_CI = os.environ.get("CI") == "true"
 S3_VARIABLES = ("TEST_S3_ENDPOINT", "TEST_S3_ACCESS_KEY", "TEST_S3_SECRET_KEY")
@@ -101,7 +100,7 @@ def s3_server() -> S3Server:
     return server
 
 
-def make_minio_store(server: S3Server, bucket: str, **overrides) -> MinioStore:
+def _minio_store(server: S3Server, bucket: str, **overrides) -> MinioStore:
     settings = dict(
         endpoint=server.endpoint,
         access_key=server.access_key,
@@ -118,7 +117,7 @@ def minio_bucket(s3_server) -> Iterator[str]:
     """A bucket of its own for this test session, emptied and removed at the end."""
     bucket = f"probatio-test-{secrets.token_hex(4)}"
     yield bucket
-    client = make_minio_store(s3_server, bucket)._client
+    client = _minio_store(s3_server, bucket)._client
     if not client.bucket_exists(bucket):
         return
     for upload in client._list_multipart_uploads(bucket).uploads or []:
@@ -134,10 +133,10 @@ def store(request, tmp_path):
     if request.param == "local":
         return LocalStore(tmp_path / "objects")
     server = request.getfixturevalue("s3_server")
-    return make_minio_store(server, request.getfixturevalue("minio_bucket"))
+    return _minio_store(server, request.getfixturevalue("minio_bucket"))
 
 
-def temporary_leftovers(store) -> list[str]:
+def _temporary_leftovers(store) -> list[str]:
     """What an interrupted or refused upload might have left behind: temp files, temp keys, parts."""
     if isinstance(store, LocalStore):
         return sorted(p.name for p in store.tmp_dir.iterdir()) if store.tmp_dir.exists() else []
@@ -147,11 +146,29 @@ def temporary_leftovers(store) -> list[str]:
     return sorted(keys + [f"multipart:{name}" for name in uploads])
 
 
-MEMORY_FIGURES: list[str] = []
+@pytest.fixture()
+def leftovers():
+    """`leftovers(store)`: what an interrupted or refused upload left behind (should be nothing)."""
+    return _temporary_leftovers
+
+
+@pytest.fixture()
+def minio_store(s3_server):
+    """`minio_store(bucket, **settings)`: a MinIO-backend store on the S3 server of the session."""
+    return lambda bucket, **overrides: _minio_store(s3_server, bucket, **overrides)
+
+
+_MEMORY_FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def memory_figures() -> list[str]:
+    """Lines printed in the terminal summary (figures, not assertions)."""
+    return _MEMORY_FIGURES
 
 
 def pytest_terminal_summary(terminalreporter):
-    if MEMORY_FIGURES:
+    if _MEMORY_FIGURES:
         terminalreporter.section("storage memory (200 MB streamed)")
-        for line in MEMORY_FIGURES:
+        for line in _MEMORY_FIGURES:
             terminalreporter.write_line(line)

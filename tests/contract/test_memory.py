@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.conftest import MEMORY_FIGURES, OUTPUT_DIR
 
 SIZE = 200 * 1024 * 1024
 LIMIT = 50 * 1024 * 1024
@@ -123,16 +122,17 @@ class PeakMemory:
 
 
 @pytest.fixture(scope="module")
-def memory_report():
+def memory_report(output_dir, memory_figures):
     lines: list[str] = []
     yield lines
+    memory_figures.extend(lines)
     if lines:
-        OUTPUT_DIR.mkdir(exist_ok=True)
+        output_dir.mkdir(exist_ok=True)
         header = (
             f"Storage memory test: {SIZE // MB} MB streamed through put() then open(); "
             f"limit {LIMIT // MB} MB growth\n"
         )
-        Path(OUTPUT_DIR / "storage-memory.txt").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+        Path(output_dir / "storage-memory.txt").write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _report(report: list[str], backend: str, phase: str, measure: Measure) -> str:
@@ -143,7 +143,6 @@ def _report(report: list[str], backend: str, phase: str, measure: Measure) -> st
     )
     print(line)
     report.append(line)
-    MEMORY_FIGURES.append(line)
     return line
 
 
