@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast check-imports deps system-deps migrate seed worker bench clean-instance
+.PHONY: run test test-fast deps system-deps migrate seed worker bench clean-instance
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -21,7 +21,6 @@ from jobs.models import Job
 from portfolio.submissions import submit_portfolio
 from tests import factories
 from tests.authorization.cases import ROLES, Case
-from tests.conftest import PASSWORD, csrf_token_from
 
 
 def _merged_routes() -> dict[str, Case]:
@@ -114,21 +113,15 @@ def _jury_world(users, other, certification, foreign) -> dict:
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 @pytest.mark.parametrize("role", ROLES)
-def test_route_status_for_role(app_ctx, world, endpoint, role):
+def test_route_status_for_role(client, world, endpoint, role):
     case = ROUTES[endpoint]
-    client = app_ctx.test_client()
     if role != "anonymous":
-        login_page = client.get("/connexion").get_data(as_text=True)
-        response = client.post(
-            "/connexion",
-            data={"email": world["users"][role].email, "password": PASSWORD, "csrf_token": csrf_token_from(login_page)},
-        )
-        assert response.status_code == 302
+        client.log_in_as(world["users"][role])
     url = case.url(world)
     if case.method == "GET":
         response = client.get(url)
     else:
-        token = csrf_token_from(client.get("/connexion" if role == "anonymous" else "/").get_data(as_text=True))
+        token = client.token("/connexion" if role == "anonymous" else "/")
         response = client.open(url, method=case.method, data={"csrf_token": token, **case.data(world)})
     assert response.status_code == case.expected[role], f"{case.method} {url} as {role}"
     if response.status_code == 302 and role == "anonymous":

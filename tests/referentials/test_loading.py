@@ -146,11 +146,11 @@ def test_a_failure_mid_load_writes_nothing(app_ctx):
 
 # --- screens ---------------------------------------------------------------------------------
 
-def test_admin_uploads_sees_the_report_then_confirms(browser, login_as):
+def test_admin_uploads_sees_the_report_then_confirms(client, login_as):
     login_as(Role.ADMIN)
     seed = SEEDS_DIR / "004_0fedc1ee0aa597b2.txt"
-    token = browser.token("/referentiels")
-    response = browser.client.post(
+    token = client.token("/referentiels")
+    response = client.post(
         "/admin/referentiels/import",
         data={"csrf_token": token, "document": (io.BytesIO(seed.read_bytes()), seed.name)},
         content_type="multipart/form-data",
@@ -161,25 +161,25 @@ def test_admin_uploads_sees_the_report_then_confirms(browser, login_as):
     assert "<td>72</td>" in html  # criteria total
     assert db.session.scalar(select(func.count(Certification.id))) == 0  # nothing before confirming
     key = html.split('name="object_key" value="')[1].split('"')[0]
-    response = browser.client.post(
+    response = client.post(
         "/admin/referentiels/confirmer", data={"csrf_token": token, "object_key": key, "source_name": seed.name}
     )
     assert response.status_code == 303
     certification = referentials.latest_version("IGS")
-    tree = browser.get(response.headers["Location"]).get_data(as_text=True)
+    tree = client.get(response.headers["Location"]).get_data(as_text=True)
     assert certification.title in tree
-    fragment = browser.get(
+    fragment = client.get(
         f"/referentiels/{certification.id}/blocs/{certification.blocs[0].id}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "Critères d'évaluation" in fragment and "<html" not in fragment
-    no_js = browser.get(f"/referentiels/{certification.id}?bloc={certification.blocs[0].id}").get_data(as_text=True)
+    no_js = client.get(f"/referentiels/{certification.id}?bloc={certification.blocs[0].id}").get_data(as_text=True)
     assert str(escape(certification.blocs[0].evaluations[0].criteria[0].text)) in no_js
 
 
-def test_upload_of_a_bad_file_is_refused_with_a_message(browser, login_as):
+def test_upload_of_a_bad_file_is_refused_with_a_message(client, login_as):
     login_as(Role.ADMIN)
-    token = browser.token("/referentiels")
-    response = browser.client.post(
+    token = client.token("/referentiels")
+    response = client.post(
         "/admin/referentiels/import",
         data={"csrf_token": token, "document": (io.BytesIO(b"\x00\x01\x02binaire"), "x.txt")},
         content_type="multipart/form-data",

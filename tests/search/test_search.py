@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Role
 from evidence import services as evidence_services
 from search.extraction import extract_version
 from evidence.models import EvidenceVersion
@@ -24,38 +23,10 @@ from extensions import db
 from portfolio.submissions import submit_portfolio
 from tests import factories
 
-LOG_A = (
-    "Journal des événements du Pare-Feu\n"
-    "2024-03-12 08:15:02 fw-edge DENY tcp 10.0.0.8 -> 10.0.1.2:22 <script>alert(1)</script>\n"
-    "Configuration sauvegardée ; mot commun partagé.\n"
-)
-LOG_B = "Sauvegarde zanzibarique du serveur de B ; mot commun partagé.\n"
 
 
-def text_version(evidence, content: str, filename: str = "journal.log", file=None) -> EvidenceVersion:
-    version = factories.add_version(evidence, content.encode(), filename, "text/plain", file=file)
-    extract_version(version)
-    db.session.commit()
-    return version
 
 
-@pytest.fixture()
-def world(search_app, make_user):
-    users = {role: make_user(role) for role in Role}
-    candidate_b = make_user(Role.CANDIDATE)
-    certification = factories.make_certification()
-    portfolio_a = factories.make_portfolio(users[Role.CANDIDATE], certification, tutors=[users[Role.TUTOR]])
-    portfolio_b = factories.make_portfolio(candidate_b, certification)
-    evidence_a = factories.make_evidence(portfolio_a, title="Configuration du pare-feu", description="Règles de filtrage de la DMZ.")
-    evidence_b = factories.make_evidence(portfolio_b, title="Sauvegarde du serveur")
-    version_a = text_version(evidence_a, LOG_A, "pare-feu.log")
-    version_b = text_version(evidence_b, LOG_B, "sauvegarde.log")
-    return {
-        "users": users, "candidate_a": users[Role.CANDIDATE], "candidate_b": candidate_b, "tutor": users[Role.TUTOR],
-        "juror": users[Role.JUROR], "admin": users[Role.ADMIN], "certification": certification,
-        "portfolio_a": portfolio_a, "portfolio_b": portfolio_b, "evidence_a": evidence_a, "evidence_b": evidence_b,
-        "version_a": version_a, "version_b": version_b,
-    }
 
 
 def found(user, query, **kwargs) -> set[int]:
@@ -106,7 +77,8 @@ def test_filters(world):
     assert found(admin, "commun", filters=SearchFilters(criterion_id=criterion.id)) == {a.id}
     assert found(admin, "commun", filters=SearchFilters(bloc_id=world["certification"].blocs[1].id)) == {a.id}
     assert found(admin, "commun", filters=SearchFilters(candidate_id=world["candidate_b"].id)) == {world["evidence_b"].id}
-    assert found(admin, "commun", filters=SearchFilters(certification_id=world["certification"].id)) == {a.id, world["evidence_b"].id}
+    assert found(admin, "commun", filters=SearchFilters(certification_id=world["certification"].id)) == {a.id}
+    assert found(admin, "commun", filters=SearchFilters(certification_id=world["other_certification"].id)) == {world["evidence_b"].id}
     assert found(admin, "commun", filters=SearchFilters(kind="image")) == set()
     counts = search(admin, "commun", filters=SearchFilters(kind="image")).kind_counts
     assert counts == {"texte": 2}, "the type counts ignore the type filter itself"
@@ -130,7 +102,7 @@ def test_edits_claims_deletion_are_reindexed(world):
     assert found(user, "cartographie") == {a.id}
 
 
-def test_versions_current_and_past(world):
+def test_versions_current_and_past(text_version, world):
     a, user = world["evidence_a"], world["candidate_a"]
     new = text_version(a, "Nouvelle version : règles nettoyées, hippocampe.", "pare-feu.log", file=world["version_a"].file)
     assert found(user, "hippocampe") == {a.id}
@@ -140,7 +112,7 @@ def test_versions_current_and_past(world):
     assert search(user, "hippocampe").hits[0].version_id == new.id
 
 
-def test_submission_search_sees_the_frozen_dossier(world):
+def test_submission_search_sees_the_frozen_dossier(text_version, world):
     a, user = world["evidence_a"], world["candidate_a"]
     submission = submit_portfolio(world["portfolio_a"], user)
     text_version(a, "Ajout postérieur au dépôt : ornithorynque.", "pare-feu.log", file=world["version_a"].file)
@@ -152,7 +124,7 @@ def test_submission_search_sees_the_frozen_dossier(world):
     assert search(world["candidate_b"], "DENY", submission_id=submission.id).total == 0
 
 
-def test_juror_finds_the_dossiers_of_their_session_as_submitted(world):
+def test_juror_finds_the_dossiers_of_their_session_as_submitted(text_version, world):
     from datetime import datetime, timedelta
 
     from grading import sessions
@@ -335,7 +307,7 @@ def test_check_reports_drift_and_reindex_repairs_it(world, search_app, monkeypat
     assert runner.invoke(search_cli.cli, ["check"]).exit_code == 0
 
 
-def test_parallel_rebuild_gives_the_same_index(world, search_app):
+def test_parallel_rebuild_gives_the_same_index(text_version, world, search_app):
     for n in range(12):
         evidence = factories.make_evidence(world["portfolio_a"], title=f"Preuve supplémentaire {n}")
         text_version(evidence, f"Relevé numéro {n} du commutateur.")
