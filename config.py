@@ -28,7 +28,7 @@ class Setting:
     description: str
 
 
-# The single source of truth for the README configuration table (see tests/test_config.py).
+# The single source of truth for the README configuration table (see tests/core/test_config.py).
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "sqlite:///instance/probatio.db", "SQLAlchemy URL of the database (SQLite or PostgreSQL)."),
     Setting("STORAGE_BACKEND", "local", "Where evidence files are stored: `local` (folder) or `minio` (S3 API)."),

@@ -78,13 +78,6 @@ def all_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.full_name)))
 
 
-def set_roles(user: User, roles: set[Role]) -> None:
-    if not roles:
-        raise AccountError("Choisissez au moins un rôle.")
-    user.role_rows = [UserRole(role=Role(role).value) for role in sorted(roles)]
-    db.session.commit()
-
-
 def set_active(user: User, active: bool) -> None:
     user.active = active
     db.session.commit()

@@ -4,7 +4,7 @@
     .venv/bin/python bench/search.py --docs 5000     # a quick run
     .venv/bin/python bench/search.py --processes 2   # index with two processes
 
-Documents look like the index's own (evidence/search/documents.py): a title, a description, a
+Documents look like the index's own (search/documents.py): a title, a description, a
 justification and the extracted text of a file (prose or log lines), a few hundred words in all.
 Words follow a Zipf distribution over a vocabulary of IT and network terms (the frequent head) and
 30,000 made-up words (the long tail of real texts), with stop words between them and a few
@@ -210,7 +210,7 @@ def time_whoosh(index: SearchIndex, candidates: list[int], repeat: int, time_lim
     searcher = index.searcher()
     figures = {}
     rnd = random.Random(7)
-    # As evidence/search/service.py scopes searches: a candidate's portfolio as it is today, or
+    # As search/services.py scopes searches: a candidate's portfolio as it is today, or
     # everything (an administrator) less past and removed versions.
     hidden = wq.Or([wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
     for label, texts in QUERIES.items():

@@ -1,6 +1,7 @@
-"""The huey instance. Module-level because the consumer imports it by path:
+"""The huey instance, module-level so that task modules can declare their tasks on it.
 
-    huey_consumer jobs.queue.huey
+The consumer starts from the top-level `worker.py`, which imports every task module and binds
+the application: `huey_consumer worker.huey`.
 
 JOBS_URL picks the storage: `sqlite:///path` (embedded default) or `redis://host:port/db`.
 `memory://` (tests) runs tasks in the calling process (huey's immediate mode).

@@ -4,12 +4,12 @@
     results = search(current_user, "journal pare-feu", filters=SearchFilters(kind="texte"))
 
 Modules: analysis (French analyzer), schema, documents (rows → documents), index (the folder,
-its lock, rebuilds), query (the search box syntax), searching (ranking, snippets), service
+its lock, rebuilds), query (the search box syntax), searching (ranking, snippets), services
 (permissions, indexing, drift), sync (session listeners, `init_search`), tasks (queued reindex).
 """
 from search.index import IndexBusy, IndexMissing, SearchIndex, SearchIndexError
 from search.searching import SearchHit
-from search.service import (
+from search.services import (
     DriftReport,
     RebuildReport,
     SearchFilters,

@@ -165,7 +165,7 @@ def resolve(session: Session, pending: PendingChanges) -> set[int]:
 def apply_changes(pending: PendingChanges, raise_errors: bool = False) -> bool:
     """Reindex what `pending` touched, now. On failure: False and an error in the log, or the
     exception itself with `raise_errors` (the queued task re-raises so that huey retries)."""
-    from search.service import delete_portfolio_documents, index_evidence
+    from search.services import delete_portfolio_documents, index_evidence
 
     try:
         with Session(db.engine) as session:

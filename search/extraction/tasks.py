@@ -6,7 +6,7 @@ registers the index synchronisation task, so one entry is enough.
 from __future__ import annotations
 
 from evidence.models import EvidenceVersion
-from search.service import index_evidence
+from search.services import index_evidence
 from search.sync import sync_suppressed
 from search.tasks import reindex_changes  # noqa: F401  (registers the task with the worker)
 from extensions import db

@@ -2,7 +2,7 @@
 
 Files are built in the tests (reportlab, python-docx, zipfile, Pillow). OCR runs the real
 `tesseract` from Debian's tesseract-ocr/tesseract-ocr-fra. Jobs run in huey's immediate mode
-(JOBS_URL=memory://) except in the last test, which starts a real huey consumer process.
+except in the last test, which starts a real huey consumer process.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 versions and submissions, the index following the database, faults (index deleted, drift,
 concurrent writers).
 
-Jobs run in huey's immediate mode (JOBS_URL=memory://, forced by the `search_app` fixture): the
+Jobs run in huey's immediate mode (forced by the `search_app` fixture): the
 session listener reindexes inline right after each commit.
 """
 from __future__ import annotations
