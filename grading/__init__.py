@@ -1,8 +1,10 @@
 """Jury work: sessions and their members, assignments, interview slots and accommodations,
 assessments (one juror's verdict per criterion), bloc decisions, minutes and the audit trail.
 
-Modules: models (tables), sessions / assessments / decisions / audit (the operations, each owning
-its transaction), forms, views (blueprint `grading`) and audit_views (blueprint `grading_audit`).
+Modules: models (tables); the operations, each owning its transaction: sessions (sessions, members,
+assignments), slots (interview slots), accommodations, assessments (grids), decisions (deliberation
+and results), minutes, audit (the trail); forms; views/ (blueprint `grading`, one module per
+screen) and views/audit (blueprint `grading_audit`). Exports of grids and sessions live in `exports/`.
 """
 
 

@@ -65,6 +65,12 @@ class BlocReview:
         return [c for e in self.evaluations for c in e.criteria]
 
 
+def graded_count(blocs: list[BlocReview]) -> tuple[int, int]:
+    """(criteria with a verdict, criteria) in a review workspace."""
+    criteria = [c for b in blocs for c in b.criteria]
+    return sum(1 for c in criteria if c.assessment and c.assessment.verdict), len(criteria)
+
+
 def session_criteria(session: JurySession) -> list[Criterion]:
     return [c for bloc in session.blocs for evaluation in bloc.evaluations for c in evaluation.criteria]
 
@@ -121,14 +127,22 @@ def grid_submission(assignment: SessionAssignment, juror_id: int) -> GridSubmiss
     )
 
 
+def grid_lock(assignment: SessionAssignment, juror_id: int) -> str | None:
+    """Why this juror's grid can no longer change (French, safe to show), or None while it can:
+    the minutes of the session are signed, or the juror handed the grid in."""
+    if assignment.session.is_signed:
+        return "Le procès-verbal de cette session est signé : les grilles ne changent plus."
+    if grid_submission(assignment, juror_id) is not None:
+        return "Vous avez remis votre grille : elle ne peut plus être modifiée."
+    return None
+
+
 def _check_can_grade(assignment: SessionAssignment, juror: User) -> None:
-    session = assignment.session
-    if session.member_for(juror) is None:
+    if assignment.session.member_for(juror) is None:
         raise GradingError("Vous ne siégez pas dans cette session.", 403)
-    if session.is_signed:
-        raise GradingError("Le procès-verbal de cette session est signé : les grilles ne changent plus.", 409)
-    if grid_submission(assignment, juror.id) is not None:
-        raise GradingError("Vous avez remis votre grille : elle ne peut plus être modifiée.", 409)
+    lock = grid_lock(assignment, juror.id)
+    if lock is not None:
+        raise GradingError(lock, 409)
 
 
 def _parse_verdict(raw: str | None) -> str | None:
@@ -309,6 +323,22 @@ def submitted_grids(assignment: SessionAssignment) -> tuple[int, int]:
         select(GridSubmission.juror_id).where(GridSubmission.assignment_id == assignment.id)
     ))
     return len(member_ids & submitted), len(member_ids)
+
+
+@dataclass
+class AssignmentGrids:
+    handed_in: int  # grids handed in by current members
+    members: int
+    mine: bool  # the reader handed theirs in
+
+
+def grids_of_session(session: JurySession, reader_id: int) -> dict[int, AssignmentGrids]:
+    """Per assignment id: how many grids are handed in, and whether the reader's is."""
+    grids = {}
+    for assignment in session.assignments:
+        handed_in, members = submitted_grids(assignment)
+        grids[assignment.id] = AssignmentGrids(handed_in, members, grid_submission(assignment, reader_id) is not None)
+    return grids
 
 
 # --- the juror's dashboard ---------------------------------------------------------------------

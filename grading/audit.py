@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 
+from accounts.models import User
 from core.timeutil import PARIS, format_paris, utcnow
 from extensions import db
 
@@ -133,10 +134,10 @@ def page_of(audit_filter: AuditFilter, number: int = 1) -> Page:
     return Page(list(events), number, total)
 
 
-def events_for(object_type: str, object_id: int) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id).order_by(AuditEvent.id)
-    ))
+def actors() -> list[User]:
+    """The accounts that appear as authors in the trail, by name (for the author filter)."""
+    actor_ids = select(AuditEvent.actor_id).where(AuditEvent.actor_id.is_not(None)).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(actor_ids)).order_by(User.full_name)))
 
 
 def json_text(value: dict | None) -> str:

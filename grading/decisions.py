@@ -1,5 +1,5 @@
-"""Deliberation: the proposal from the grids, the jury's bloc decisions, their corrections, the
-minutes every member confirms, and the candidate's acquired blocs across sessions.
+"""Deliberation: the proposal from the grids, the jury's bloc decisions, their corrections, and
+the candidate's acquired blocs across sessions (the minutes are in `grading.minutes`).
 
 Decisions change in place until the minutes are signed; afterwards they are final and a
 correction is a new row linked to the one it corrects.
@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from accounts.models import User
-from core.timeutil import format_paris, utcnow
+from core.timeutil import utcnow
 from extensions import db
 from referentials.models import Bloc, Certification
 from portfolio.models import Portfolio, Submission
-from portfolio.submissions import canonical_json, snapshot_sha256
 
 from grading import GradingError, audit
 from grading.assessments import BlocComparison, compare_grids, submitted_grids
@@ -25,7 +24,6 @@ from grading.models import (
     BlocDecision,
     DecisionRule,
     JurySession,
-    MinutesConfirmation,
     Outcome,
     SessionAssignment,
     Verdict,
@@ -80,6 +78,32 @@ def effective_decision(assignment: SessionAssignment, bloc_id: int) -> BlocDecis
 def decision_history(assignment: SessionAssignment, bloc_id: int) -> list[BlocDecision]:
     """The original decision then each correction, oldest first."""
     return sorted((d for d in assignment.decisions if d.bloc_id == bloc_id), key=lambda d: d.id)
+
+
+def missing_decisions(session: JurySession) -> list[tuple[SessionAssignment, Bloc]]:
+    """The (assignment, bloc) pairs of the session that have no decision yet."""
+    return [(a, b) for a in session.assignments for b in session.blocs if effective_decision(a, b.id) is None]
+
+
+@dataclass
+class BlocDeliberation:
+    """What the president reads for one bloc: the grids side by side, the rule's proposal, the
+    decision as it stands and its history."""
+
+    comparison: BlocComparison
+    proposal: Outcome | None
+    decision: BlocDecision | None
+    history: list[BlocDecision]
+
+
+def deliberation_of(assignment: SessionAssignment) -> list[BlocDeliberation]:
+    rule = assignment.session.rule
+    return [
+        BlocDeliberation(
+            c, propose(rule, c), effective_decision(assignment, c.bloc.id), decision_history(assignment, c.bloc.id),
+        )
+        for c in compare_grids(assignment)
+    ]
 
 
 def _decision_state(decision: BlocDecision) -> dict:
@@ -179,122 +203,6 @@ def correct_decision(decision: BlocDecision, outcome: str, justification: str, r
                  before=_decision_state(decision), after=_decision_state(correction))
     db.session.commit()
     return correction
-
-
-# --- minutes -----------------------------------------------------------------------------------
-
-def missing_decisions(session: JurySession) -> list[tuple[SessionAssignment, Bloc]]:
-    return [(a, b) for a in session.assignments for b in session.blocs if effective_decision(a, b.id) is None]
-
-
-def minutes_content(session: JurySession) -> dict:
-    """What the members confirm: the session, its members and every decision (no accommodation)."""
-    return {
-        "session": {
-            "id": session.id, "certification": session.certification.label,
-            "starts_at": format_paris(session.starts_at, "%d/%m/%Y %H:%M"),
-            "place": session.place, "video_link": session.video_link, "rule": session.rule.label,
-        },
-        "members": [
-            {"name": m.user.full_name, "president": m.is_president, "external": m.is_external} for m in session.members
-        ],
-        "candidates": [
-            {
-                "name": a.candidate.full_name, "submission": a.submission.number, "snapshot_sha256": a.submission.snapshot_sha256,
-                "blocs": [_minutes_decision(b, effective_decision(a, b.id)) for b in session.blocs],
-            }
-            for a in session.assignments
-        ],
-    }
-
-
-def _minutes_decision(bloc: Bloc, decision: BlocDecision | None) -> dict:
-    entry = {"bloc": bloc.code, "title": bloc.title}
-    if decision is not None:
-        entry |= {
-            "decision": decision.outcome_label, "justification": decision.justification,
-            "override_reason": decision.override_reason or "",
-        }
-    return entry
-
-
-def minutes_text(session: JurySession) -> str:
-    """The minutes as canonical JSON: the signed text when signed, else the current one."""
-    return session.minutes_text if session.is_signed else canonical_json(minutes_content(session))
-
-
-def minutes_hash(session: JurySession) -> str:
-    return session.minutes_sha256 if session.is_signed else snapshot_sha256(minutes_text(session))
-
-
-@dataclass
-class MemberConfirmation:
-    member: object
-    confirmation: MinutesConfirmation | None  # for the current text, if any
-
-
-def confirmations(session: JurySession) -> list[MemberConfirmation]:
-    current = minutes_hash(session)
-    rows = db.session.scalars(
-        select(MinutesConfirmation).where(
-            MinutesConfirmation.session_id == session.id, MinutesConfirmation.content_sha256 == current
-        )
-    )
-    by_user = {c.user_id: c for c in rows}
-    return [MemberConfirmation(m, by_user.get(m.user_id)) for m in session.members]
-
-
-def confirm_minutes(session: JurySession, user: User, shown_sha256: str) -> MinutesConfirmation:
-    """One member acknowledges the minutes they read (identified by the hash shown to them)."""
-    if session.member_for(user) is None:
-        raise GradingError("Vous ne siégez pas dans cette session.", 403)
-    if session.is_signed:
-        raise GradingError("Le procès-verbal est déjà signé.", 409)
-    if session.deliberation_started_at is None:
-        raise GradingError("La délibération n'est pas ouverte : il n'y a pas encore de procès-verbal à confirmer.", 409)
-    missing = missing_decisions(session)
-    if missing:
-        raise GradingError(f"Le procès-verbal n'est pas complet : il manque {len(missing)} décision(s) de bloc.", 409)
-    current = minutes_hash(session)
-    if shown_sha256 != current:
-        raise GradingError(
-            "Le procès-verbal a changé depuis que vous l'avez affiché : relisez-le puis confirmez à nouveau.", 409
-        )
-    existing = next((c.confirmation for c in confirmations(session) if c.member.user_id == user.id), None)
-    if existing is not None:
-        return existing
-    confirmation = MinutesConfirmation(
-        session_id=session.id, user_id=user.id, user_name=user.full_name, user_email=user.email,
-        content_sha256=current, confirmed_at=utcnow(),
-    )
-    db.session.add(confirmation)
-    db.session.flush()
-    audit.record("minutes.confirmed", "minutes", confirmation.id, actor=user, session_id=session.id,
-                 after={"sha256": current, "email": user.email})
-    db.session.commit()
-    _sign_if_complete(session.id)
-    return confirmation
-
-
-def _sign_if_complete(session_id: int) -> None:
-    """Sign the minutes once every current member confirmed the current text (idempotent)."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            session = db.session.scalar(select(JurySession).where(JurySession.id == session_id).with_for_update())
-            db.session.refresh(session)
-            if session.is_signed or not all(c.confirmation for c in confirmations(session)):
-                db.session.commit()
-                return
-            text = minutes_text(session)
-            session.minutes_text, session.minutes_sha256 = text, snapshot_sha256(text)
-            session.minutes_signed_at = utcnow()
-            audit.record("minutes.signed", "minutes", session.id, actor=None, session_id=session.id,
-                         after={"sha256": session.minutes_sha256, "members": len(session.members)})
-            db.session.commit()
-            return
-        except OperationalError:
-            db.session.rollback()
-            time.sleep(0.05 * (attempt + 1))
 
 
 # --- results across sessions -------------------------------------------------------------------

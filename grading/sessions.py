@@ -1,36 +1,27 @@
-"""Jury sessions: opening them, their members, the submissions assigned, interview slots and
-the candidates' accommodations. Each operation checks the composition rules, records its audit
-event and commits.
+"""Jury sessions and their composition: opening and editing a session, its members, the
+submissions assigned to it. Each operation checks the composition rules, records its audit event
+and commits. Interview slots are in `grading.slots`, the candidates' accommodations in
+`grading.accommodations`.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Role, User
-from core.timeutil import PARIS, format_paris
+from accounts.services import active_users_with
+from core.timeutil import PARIS
 from extensions import db
 from referentials.models import Bloc, Certification
 from portfolio.models import Portfolio, Submission
 
 from grading import GradingError, audit
-from grading.models import (
-    Accommodation,
-    AccommodationKind,
-    Assessment,
-    DecisionRule,
-    InterviewSlot,
-    JuryMember,
-    JurySession,
-    SessionAssignment,
-)
-
-DEFAULT_EXTRA_TIME = Fraction(1, 3)
+# Re-exported: tests outside grading's own files still call `sessions.add_accommodation`.
+from grading.accommodations import add_accommodation  # noqa: F401
+from grading.models import Assessment, DecisionRule, JuryMember, JurySession, SessionAssignment
 
 
 def paris_to_utc(value: datetime) -> datetime:
@@ -38,7 +29,8 @@ def paris_to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
 
 
-def _refuse_if_signed(session: JurySession) -> None:
+def refuse_if_signed(session: JurySession) -> None:
+    """Nothing about a session changes once its minutes are signed."""
     if session.is_signed:
         raise GradingError("Le procès-verbal de cette session est signé : sa composition et ses dépôts ne changent plus.", 409)
 
@@ -103,7 +95,7 @@ def create_session(certification: Certification, fields: SessionFields, *, actor
 
 
 def update_session(session: JurySession, fields: SessionFields, blocs: list[Bloc], *, actor: User) -> JurySession:
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     _check_fields(fields)
     if not blocs:
         raise GradingError("Choisissez au moins un bloc évalué dans cette session.")
@@ -125,13 +117,19 @@ def update_session(session: JurySession, fields: SessionFields, blocs: list[Bloc
 
 
 def all_sessions() -> list[JurySession]:
+    """Every session, the latest first."""
     return list(db.session.scalars(select(JurySession).order_by(JurySession.starts_at.desc())))
 
 
-def sessions_of_member(user: User) -> list[JurySession]:
-    return list(db.session.scalars(
-        select(JurySession).join(JuryMember).where(JuryMember.user_id == user.id).order_by(JurySession.starts_at.desc())
-    ))
+def certifications() -> list[Certification]:
+    """The certification versions a new session can be opened on, by title then version."""
+    return list(db.session.scalars(select(Certification).order_by(Certification.title, Certification.version_number)))
+
+
+def chosen_blocs(session: JurySession, bloc_ids) -> list[Bloc]:
+    """The blocs of the session's certification among `bloc_ids` (ids from a form), in order."""
+    wanted = set(bloc_ids or [])
+    return [b for b in session.certification.blocs if b.id in wanted]
 
 
 # --- members -----------------------------------------------------------------------------------
@@ -153,7 +151,7 @@ def _tutor_conflict(tutor: User, portfolio: Portfolio) -> GradingError:
 def add_member(
     session: JurySession, user: User, *, actor: User, is_president: bool = False, is_external: bool = False
 ) -> JuryMember:
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     if not user.has_role(Role.JUROR):
         raise GradingError(f"{user.full_name} n'a pas le rôle « membre du jury ».")
     if session.member_for(user):
@@ -183,7 +181,7 @@ def add_member(
 
 def remove_member(member: JuryMember, *, actor: User) -> None:
     session = member.session
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     audit.record("member.removed", "member", member.id, actor=actor, session_id=session.id, before=_member_state(member))
     session.members.remove(member)
     db.session.commit()
@@ -192,7 +190,7 @@ def remove_member(member: JuryMember, *, actor: User) -> None:
 def set_president(member: JuryMember, *, actor: User) -> None:
     """Make `member` the one president of their session (the previous one stays a member)."""
     session = member.session
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     previous = session.president
     if previous is member:
         return
@@ -203,6 +201,12 @@ def set_president(member: JuryMember, *, actor: User) -> None:
         before={"president": previous.user.full_name if previous else None}, after={"president": member.user.full_name},
     )
     db.session.commit()
+
+
+def addable_jurors(session: JurySession) -> list[User]:
+    """Active accounts with the juror role that do not sit in the session yet, by name."""
+    member_ids = {m.user_id for m in session.members}
+    return [u for u in active_users_with(Role.JUROR) if u.id not in member_ids]
 
 
 def composition_warnings(session: JurySession) -> list[str]:
@@ -236,7 +240,7 @@ def assignable_submissions(session: JurySession) -> list[Submission]:
 
 
 def assign_submission(session: JurySession, submission: Submission, *, actor: User) -> SessionAssignment:
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     portfolio = submission.portfolio
     if portfolio.certification_id != session.certification_id:
         raise GradingError(
@@ -273,7 +277,7 @@ def assign_submission(session: JurySession, submission: Submission, *, actor: Us
 
 def unassign(assignment: SessionAssignment, *, actor: User) -> None:
     session = assignment.session
-    _refuse_if_signed(session)
+    refuse_if_signed(session)
     if assignment.decisions:
         raise GradingError("Le jury a déjà décidé sur ce dépôt : il ne peut plus être retiré de la session.", 409)
     if db.session.scalar(select(Assessment.id).where(Assessment.assignment_id == assignment.id).limit(1)):
@@ -284,126 +288,3 @@ def unassign(assignment: SessionAssignment, *, actor: User) -> None:
     )
     session.assignments.remove(assignment)
     db.session.commit()
-
-
-# --- interview slots ---------------------------------------------------------------------------
-
-def interview_minutes(certification: Certification) -> int | None:
-    """Interview plus questionnaire, or None when the certification's rules define no interview."""
-    if certification.interview_minutes is None and certification.questionnaire_minutes is None:
-        return None
-    return (certification.interview_minutes or 0) + (certification.questionnaire_minutes or 0)
-
-
-def extra_time_ratio(certification: Certification) -> Fraction:
-    raw = (certification.extra_time_ratio or "").strip()
-    try:
-        return Fraction(raw) if raw else DEFAULT_EXTRA_TIME
-    except (ValueError, ZeroDivisionError):
-        return DEFAULT_EXTRA_TIME
-
-
-def has_extra_time(candidate: User) -> bool:
-    return db.session.scalar(
-        select(Accommodation.id).where(
-            Accommodation.candidate_id == candidate.id, Accommodation.kind == AccommodationKind.EXTRA_TIME.value
-        ).limit(1)
-    ) is not None
-
-
-def slot_duration(assignment: SessionAssignment) -> tuple[int, bool]:
-    """(minutes, extended): e.g. 20 + 10 min, with one third extra time, gives 40 minutes."""
-    certification = assignment.session.certification
-    base = interview_minutes(certification)
-    if base is None:
-        raise GradingError("Le règlement de cette certification ne prévoit pas d'entretien : aucun créneau à planifier.")
-    if has_extra_time(assignment.candidate):
-        return math.ceil(base * (1 + extra_time_ratio(certification))), True
-    return base, False
-
-
-def _overlaps(start: datetime, end: datetime, slot: InterviewSlot) -> bool:
-    return start < slot.ends_at and slot.starts_at < end
-
-
-def _span(start: datetime, end: datetime) -> str:
-    return f"{format_paris(start, '%d/%m/%Y %H:%M')}–{format_paris(end, '%H:%M')}"
-
-
-def plan_slot(assignment: SessionAssignment, starts_at: datetime, *, actor: User) -> InterviewSlot:
-    """Plan (or move) the candidate's interview; refused when it overlaps another slot."""
-    session = assignment.session
-    _refuse_if_signed(session)
-    minutes, extended = slot_duration(assignment)
-    slot = InterviewSlot(starts_at=starts_at, duration_minutes=minutes)
-    end = slot.ends_at
-    candidate_id = assignment.submission.portfolio.candidate_id
-    others = db.session.scalars(
-        select(InterviewSlot).join(SessionAssignment)
-        .where(InterviewSlot.assignment_id != assignment.id, InterviewSlot.starts_at < end)
-    ).all()
-    for other in others:
-        same_session = other.assignment.session_id == session.id
-        same_candidate = other.assignment.submission.portfolio.candidate_id == candidate_id
-        if (same_session or same_candidate) and _overlaps(starts_at, end, other):
-            where = "dans cette session" if same_session else "dans une autre session"
-            raise GradingError(
-                f"Ce créneau ({_span(starts_at, end)}) chevauche celui de {other.assignment.candidate.full_name} "
-                f"({_span(other.starts_at, other.ends_at)}) {where}."
-            )
-    current = assignment.slot
-    before = _slot_state(current) if current else None
-    if current is None:
-        current = InterviewSlot(assignment=assignment, starts_at=starts_at, duration_minutes=minutes, extended=extended)
-        db.session.add(current)
-    else:
-        current.starts_at, current.duration_minutes, current.extended = starts_at, minutes, extended
-    db.session.flush()
-    audit.record("slot.planned", "slot", current.id, actor=actor, session_id=session.id, before=before, after=_slot_state(current))
-    db.session.commit()
-    return current
-
-
-def _slot_state(slot: InterviewSlot) -> dict:
-    # The duration says that time was extended, never why: the reason stays in Accommodation.
-    return {
-        "candidate": slot.assignment.candidate.full_name, "starts_at": slot.starts_at.isoformat(timespec="minutes"),
-        "minutes": slot.duration_minutes,
-    }
-
-
-# --- accommodations ----------------------------------------------------------------------------
-
-def add_accommodation(candidate: User, kind: str, note: str, *, actor: User) -> Accommodation:
-    if not candidate.has_role(Role.CANDIDATE):
-        raise GradingError(f"{candidate.full_name} n'a pas le rôle candidat.")
-    if kind not in {k.value for k in AccommodationKind}:
-        raise GradingError("Type d'aménagement inconnu.")
-    accommodation = Accommodation(candidate_id=candidate.id, kind=kind, note=note.strip(), created_by_id=actor.id)
-    db.session.add(accommodation)
-    db.session.flush()
-    audit.record(
-        "accommodation.created", "accommodation", accommodation.id, actor=actor,
-        after={"candidate": candidate.full_name, "kind": kind, "note": accommodation.note},
-    )
-    db.session.commit()
-    return accommodation
-
-
-def remove_accommodation(accommodation: Accommodation, *, actor: User) -> None:
-    audit.record(
-        "accommodation.removed", "accommodation", accommodation.id, actor=actor,
-        before={"candidate": accommodation.candidate.full_name, "kind": accommodation.kind, "note": accommodation.note},
-    )
-    db.session.delete(accommodation)
-    db.session.commit()
-
-
-def accommodations_of(candidate_id: int) -> list[Accommodation]:
-    return list(db.session.scalars(
-        select(Accommodation).where(Accommodation.candidate_id == candidate_id).order_by(Accommodation.created_at)
-    ))
-
-
-def all_accommodations() -> list[Accommodation]:
-    return list(db.session.scalars(select(Accommodation).order_by(Accommodation.created_at.desc())))

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from sqlalchemy import select
 
-from accounts.models import User
 from accounts.policy import Permission, requires
 from core.timeutil import utcnow
-from extensions import db
 
-from grading import audit
+from grading import audit, sessions
 from grading.forms import AuditFilterForm
-from grading.models import AuditEvent, JurySession
 
 bp = Blueprint("grading_audit", __name__)
 
@@ -19,11 +15,8 @@ bp = Blueprint("grading_audit", __name__)
 def _filter_form() -> tuple[AuditFilterForm, audit.AuditFilter]:
     form = AuditFilterForm(request.args)
     form.action.choices = [("", "Toutes")] + sorted(audit.ACTION_LABELS.items(), key=lambda item: item[1])
-    sessions = db.session.scalars(select(JurySession).order_by(JurySession.starts_at.desc())).all()
-    form.session_id.choices = [("", "Toutes")] + [(str(s.id), s.label) for s in sessions]
-    actor_ids = db.session.scalars(select(AuditEvent.actor_id).where(AuditEvent.actor_id.is_not(None)).distinct()).all()
-    actors = db.session.scalars(select(User).where(User.id.in_(actor_ids)).order_by(User.full_name)).all() if actor_ids else []
-    form.actor_id.choices = [("", "Tous")] + [(str(u.id), u.full_name) for u in actors]
+    form.session_id.choices = [("", "Toutes")] + [(str(s.id), s.label) for s in sessions.all_sessions()]
+    form.actor_id.choices = [("", "Tous")] + [(str(u.id), u.full_name) for u in audit.actors()]
     form.validate()  # invalid values are dropped below rather than refused
     return form, audit.AuditFilter(
         action=form.action.data if form.action.data in audit.ACTION_LABELS else "",

@@ -2,7 +2,7 @@
 tutors, other jurors and other candidates never do, on any page they can open."""
 from accounts.models import Role
 from accounts.policy import Permission, may
-from grading import sessions
+from grading import accommodations, sessions, slots
 from tests.grading import client_for, jury, make_submission, post, text_of  # noqa: F401
 
 NOTE = "Trouble dys attesté par la MDPH, secrétaire lecteur"
@@ -21,8 +21,8 @@ def test_admin_records_an_accommodation_through_the_form(jury, app_ctx):
 
 
 def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
-    accommodation = sessions.add_accommodation(jury.candidate, "extra_time", NOTE, actor=jury.admin)
-    sessions.plan_slot(jury.assignment, jury.session.starts_at, actor=jury.admin)
+    accommodation = accommodations.add_accommodation(jury.candidate, "extra_time", NOTE, actor=jury.admin)
+    slots.plan_slot(jury.assignment, jury.session.starts_at, actor=jury.admin)
     other_juror = make_user(Role.JUROR, name="Olivier Autre")
     other_candidate = make_user(Role.CANDIDATE, name="Bruno Autre")
     # The other juror sits on another session of the same certification, examining someone else.
@@ -64,6 +64,6 @@ def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
 
 
 def test_the_minutes_page_members_read_does_not_show_it(jury, app_ctx):
-    sessions.add_accommodation(jury.candidate, "assistant", NOTE, actor=jury.admin)
+    accommodations.add_accommodation(jury.candidate, "assistant", NOTE, actor=jury.admin)
     page = text_of(client_for(app_ctx, jury.juror).get(f"/jury/sessions/{jury.session.id}/proces-verbal"))
     assert NOTE not in page

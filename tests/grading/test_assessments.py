@@ -141,6 +141,22 @@ def test_handing_in_needs_every_verdict_then_locks_the_grid(jury, app_ctx):
     assert "Vous avez remis votre grille : elle ne peut plus être modifiée." in text_of(response)
 
 
+def test_one_grid_lock_for_the_service_and_the_page(jury, app_ctx):
+    assert assessments.grid_lock(jury.assignment, jury.juror.id) is None
+    grade_all(jury, jury.juror)
+    assert "remis votre grille" in assessments.grid_lock(jury.assignment, jury.juror.id)
+    assert assessments.grid_lock(jury.assignment, jury.president.id) is None  # each juror's own grid
+    jury.session.minutes_signed_at = utcnow()  # signed minutes lock every grid of the session
+    db.session.commit()
+    assert "signé" in assessments.grid_lock(jury.assignment, jury.president.id)
+    with pytest.raises(GradingError, match="signé") as refused:
+        assessments.record_verdict(jury.assignment, jury.president, jury.criteria[0].id, "acquired")
+    assert refused.value.status == 409
+    page = text_of(client_for(app_ctx, jury.president).get(f"/jury/affectations/{jury.assignment.id}"))
+    assert "Le procès-verbal de la session est signé." in page
+    assert "<select" not in page and "Enregistrer la grille" not in page and "Remettre ma grille" not in page
+
+
 def test_the_president_sees_disagreements(jury, app_ctx):
     first = jury.criteria[0]
     grade_all(jury, jury.juror)

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 
 from accounts.models import Role
 from extensions import db
-from grading import GradingError, assessments, audit, decisions, sessions
+from grading import GradingError, accommodations, assessments, audit, decisions, minutes, sessions, slots
 from grading.models import AuditEvent
 from tests.grading import SESSION_START, build_jury, client_for, grade_all, jury, make_submission, post, text_of  # noqa: F401
 
 
 def _full_flow(jury) -> None:
-    sessions.add_accommodation(jury.candidate, "extra_time", "Note confidentielle", actor=jury.admin)
-    sessions.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    accommodations.add_accommodation(jury.candidate, "extra_time", "Note confidentielle", actor=jury.admin)
+    slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
     sessions.set_president(jury.session.member_for(jury.juror), actor=jury.admin)
     sessions.set_president(jury.session.member_for(jury.president), actor=jury.admin)
     grade_all(jury, jury.juror)
@@ -25,7 +25,7 @@ def _full_flow(jury) -> None:
     for bloc in jury.session.blocs:
         decision = decisions.decide(jury.assignment, bloc, "validated", "Motif", actor=jury.president)
     for member in (jury.president, jury.juror):
-        decisions.confirm_minutes(jury.session, member, decisions.minutes_hash(jury.session))
+        minutes.confirm_minutes(jury.session, member, minutes.minutes_hash(jury.session))
     decisions.correct_decision(decision, "adjourned", "Motif corrigé", "Erreur de saisie", actor=jury.president)
 
 
@@ -34,8 +34,8 @@ def test_every_action_leaves_an_event(jury, make_user):
     member = sessions.add_member(jury.session, extra, actor=jury.admin)
     sessions.remove_member(member, actor=jury.admin)
     _full_flow(jury)
-    accommodation = sessions.accommodations_of(jury.candidate.id)[0]
-    sessions.remove_accommodation(accommodation, actor=jury.admin)
+    accommodation = accommodations.accommodations_of(jury.candidate.id)[0]
+    accommodations.remove_accommodation(accommodation, actor=jury.admin)
     actions = set(db.session.scalars(select(AuditEvent.action)))
     # Exports are audited by the HTTP views (test_bundle, the route test below), not by this flow.
     assert actions >= set(audit.ACTION_LABELS) - {"session.updated", "assignment.removed", "session.exported", "session.export_resumed"}
@@ -121,7 +121,7 @@ def test_every_state_changing_route_leaves_an_event(app_ctx, make_user):
     extra_juror = make_user(Role.JUROR, name="Xavier Ajouté")
     other = make_user(Role.CANDIDATE, name="Denis Deuxième")
     spare = make_submission(other, jury.certification)
-    accommodation = sessions.add_accommodation(other, "other", "Salle au rez-de-chaussée", actor=jury.admin)
+    accommodation = accommodations.add_accommodation(other, "other", "Salle au rez-de-chaussée", actor=jury.admin)
     admin, juror = client_for(app_ctx, jury.admin), client_for(app_ctx, jury.juror)
     a, s = f"/jury/affectations/{jury.assignment.id}", f"/jury/sessions/{jury.session.id}"
     criteria = jury.criteria
@@ -149,7 +149,7 @@ def test_every_state_changing_route_leaves_an_event(app_ctx, make_user):
         ("grading.decide", juror, lambda: f"{a}/blocs/{jury.session.blocs[0].id}/decision", lambda: {
             "outcome": "validated", "justification": "Motif", "override": "oui", "override_reason": "Absence"}),
         ("grading.confirm_minutes", juror, s + "/proces-verbal/confirmation", lambda: {
-            "confirm": "oui", "sha256": decisions.minutes_hash(jury.session)}),
+            "confirm": "oui", "sha256": minutes.minutes_hash(jury.session)}),
         ("grading_exports.start", admin, s + "/export", dict),
         ("grading.correct_decision", juror, lambda: f"/jury/decisions/{jury.assignment.decisions[0].id}/rectification",
          lambda: {"outcome": "adjourned", "justification": "Motif", "reason": "Erreur"}),
@@ -165,7 +165,7 @@ def test_every_state_changing_route_leaves_an_event(app_ctx, make_user):
             for bloc in jury.session.blocs[1:]:
                 decisions.decide(jury.assignment, bloc, "validated", "Motif", actor=jury.juror, override=True, override_reason="Absence")
         if name == "grading.confirm_minutes":
-            decisions.confirm_minutes(jury.session, jury.president, decisions.minutes_hash(jury.session))
+            minutes.confirm_minutes(jury.session, jury.president, minutes.minutes_hash(jury.session))
         if name == "grading.start_deliberation":
             grade_all(jury, jury.president)
         before = db.session.scalar(select(func.max(AuditEvent.id))) or 0

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from extensions import db
-from grading import GradingError, assessments, decisions, sessions
+from grading import GradingError, accommodations, assessments, decisions, minutes, sessions
 from grading.models import AuditEvent, BlocDecision, DecisionRule, Outcome
 from tests import factories
 from tests.grading import SESSION_START, build_jury, client_for, grade_all, jury, make_submission, post, text_of  # noqa: F401
@@ -22,7 +22,7 @@ def _decide_all(jury, outcome: str = "validated", **kwargs) -> list[BlocDecision
 
 def _sign(jury) -> None:
     for member in (jury.president, jury.juror):
-        decisions.confirm_minutes(jury.session, member, decisions.minutes_hash(jury.session))
+        minutes.confirm_minutes(jury.session, member, minutes.minutes_hash(jury.session))
     db.session.refresh(jury.session)
     assert jury.session.is_signed
 
@@ -119,8 +119,8 @@ def test_a_decision_changes_in_place_until_signature(jury):
 
 def test_minutes_are_signed_when_every_member_confirmed(jury, app_ctx):
     _deliberated(jury)
-    sha = decisions.minutes_hash(jury.session)
-    decisions.confirm_minutes(jury.session, jury.juror, sha)
+    sha = minutes.minutes_hash(jury.session)
+    minutes.confirm_minutes(jury.session, jury.juror, sha)
     assert not jury.session.is_signed
     client = client_for(app_ctx, jury.president)
     page = text_of(client.get(f"/jury/sessions/{jury.session.id}/proces-verbal"))
@@ -129,7 +129,7 @@ def test_minutes_are_signed_when_every_member_confirmed(jury, app_ctx):
     assert "le procès-verbal est signé" in text_of(response)
     db.session.refresh(jury.session)
     assert jury.session.is_signed and jury.session.minutes_sha256 == sha
-    confirmations = decisions.confirmations(jury.session)
+    confirmations = minutes.confirmations(jury.session)
     assert {c.confirmation.user_email for c in confirmations} == {jury.president.email, jury.juror.email}
     assert all(c.confirmation.content_sha256 == sha for c in confirmations)
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "minutes")).all()
@@ -142,25 +142,25 @@ def test_minutes_cannot_be_confirmed_while_incomplete_or_changed(jury):
     decisions.start_deliberation(jury.session, actor=jury.president)
     first = decisions.decide(jury.assignment, jury.session.blocs[0], "validated", "Motif", actor=jury.president)
     with pytest.raises(GradingError, match="il manque 1 décision"):
-        decisions.confirm_minutes(jury.session, jury.juror, decisions.minutes_hash(jury.session))
+        minutes.confirm_minutes(jury.session, jury.juror, minutes.minutes_hash(jury.session))
     decisions.decide(jury.assignment, jury.session.blocs[1], "validated", "Motif", actor=jury.president)
-    shown = decisions.minutes_hash(jury.session)
-    decisions.confirm_minutes(jury.session, jury.juror, shown)
+    shown = minutes.minutes_hash(jury.session)
+    minutes.confirm_minutes(jury.session, jury.juror, shown)
     # The president changes a decision: the juror's confirmation was for another text.
     decisions.decide(jury.assignment, first.bloc, "adjourned", "Finalement ajourné", actor=jury.president)
     with pytest.raises(GradingError, match="a changé depuis"):
-        decisions.confirm_minutes(jury.session, jury.president, shown)
-    decisions.confirm_minutes(jury.session, jury.president, decisions.minutes_hash(jury.session))
+        minutes.confirm_minutes(jury.session, jury.president, shown)
+    minutes.confirm_minutes(jury.session, jury.president, minutes.minutes_hash(jury.session))
     assert not jury.session.is_signed  # the juror must confirm the new text
-    decisions.confirm_minutes(jury.session, jury.juror, decisions.minutes_hash(jury.session))
+    minutes.confirm_minutes(jury.session, jury.juror, minutes.minutes_hash(jury.session))
     assert jury.session.is_signed
 
 
 def test_minutes_never_mention_accommodations(jury):
-    sessions.add_accommodation(jury.candidate, "extra_time", "Dyslexie sévère attestée", actor=jury.admin)
+    accommodations.add_accommodation(jury.candidate, "extra_time", "Dyslexie sévère attestée", actor=jury.admin)
     _deliberated(jury)
-    assert "Dyslexie" not in decisions.minutes_text(jury.session)
-    assert "extra_time" not in decisions.minutes_text(jury.session)
+    assert "Dyslexie" not in minutes.minutes_text(jury.session)
+    assert "extra_time" not in minutes.minutes_text(jury.session)
 
 
 # --- after signature -------------------------------------------------------------------------------
@@ -218,9 +218,9 @@ def test_the_candidate_sees_results_only_once_signed(jury, app_ctx):
     _deliberated(jury)
     client = client_for(app_ctx, jury.candidate)
     assert "Résultats du jury" not in text_of(client.get("/"))
-    decisions.confirm_minutes(jury.session, jury.president, decisions.minutes_hash(jury.session))
+    minutes.confirm_minutes(jury.session, jury.president, minutes.minutes_hash(jury.session))
     assert "Résultats du jury" not in text_of(client.get("/"))
-    decisions.confirm_minutes(jury.session, jury.juror, decisions.minutes_hash(jury.session))
+    minutes.confirm_minutes(jury.session, jury.juror, minutes.minutes_hash(jury.session))
     page = text_of(client.get("/"))
     assert "Résultats du jury" in page and "Certification obtenue" in page
     assert "Décision motivée pour BC01" in page
@@ -255,7 +255,7 @@ def test_blocs_validated_earlier_stay_acquired_across_sessions(jury, make_user):
     decisions.start_deliberation(second, actor=jury.president)
     decisions.decide(assignment, version2.blocs[1], "validated", "Acquis cette fois", actor=jury.president)
     assert decisions.acquired_bloc_codes(jury.candidate, jury.certification.lineage) == {"BC01"}  # not signed yet
-    decisions.confirm_minutes(second, jury.president, decisions.minutes_hash(second))
+    minutes.confirm_minutes(second, jury.president, minutes.minutes_hash(second))
     assert decisions.acquired_bloc_codes(jury.candidate, jury.certification.lineage) == {"BC01", "BC02"}
     [result] = decisions.candidate_results(jury.candidate)
     assert result.certification.id == version2.id and result.granted

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from extensions import db
-from grading import GradingError, sessions
+from grading import GradingError, accommodations, sessions, slots
 from grading.models import AuditEvent, JuryMember
 from tests import factories
 from tests.grading import SESSION_START, add_role, build_jury, client_for, jury, make_submission, post, text_of  # noqa: F401
@@ -95,24 +95,24 @@ def test_a_juror_must_hold_the_juror_role(jury, make_user):
 # --- interview slots -------------------------------------------------------------------------------
 
 def test_slot_duration_is_interview_plus_questionnaire(jury):
-    slot = sessions.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    slot = slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
     assert slot.duration_minutes == 30 and not slot.extended
     assert slot.ends_at == SESSION_START + timedelta(minutes=30)
 
 
 def test_extra_time_lengthens_the_slot_by_the_certification_ratio(jury):
-    sessions.add_accommodation(jury.candidate, "extra_time", "Trouble dys attesté", actor=jury.admin)
-    slot = sessions.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    accommodations.add_accommodation(jury.candidate, "extra_time", "Trouble dys attesté", actor=jury.admin)
+    slot = slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
     assert (slot.duration_minutes, slot.extended) == (40, True)  # 30 min × 4/3
 
 
 def test_overlapping_slots_are_refused(jury, make_user):
     candidate = make_user(Role.CANDIDATE, name="Denis Suivant")
     second = sessions.assign_submission(jury.session, make_submission(candidate, jury.certification), actor=jury.admin)
-    sessions.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
     with pytest.raises(GradingError, match="chevauche celui de Camille Candidate"):
-        sessions.plan_slot(second, SESSION_START + timedelta(minutes=20), actor=jury.admin)
-    slot = sessions.plan_slot(second, SESSION_START + timedelta(minutes=30), actor=jury.admin)
+        slots.plan_slot(second, SESSION_START + timedelta(minutes=20), actor=jury.admin)
+    slot = slots.plan_slot(second, SESSION_START + timedelta(minutes=30), actor=jury.admin)
     assert slot.starts_at == SESSION_START + timedelta(minutes=30)
 
 
@@ -121,7 +121,7 @@ def test_no_slot_when_the_rules_define_no_interview(jury):
     jury.certification.questionnaire_minutes = None
     db.session.commit()
     with pytest.raises(GradingError, match="ne prévoit pas d'entretien"):
-        sessions.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+        slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
 
 
 def test_slot_planning_through_the_form(jury, app_ctx):

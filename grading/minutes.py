@@ -1,0 +1,158 @@
+"""The minutes of a session: their content (the session, its members and every decision, never an
+accommodation), the confirmations of the members, and the signature once every member confirmed
+the current text.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from accounts.models import User
+from core.timeutil import format_paris, utcnow
+from extensions import db
+from referentials.models import Bloc
+from portfolio.submissions import canonical_json, snapshot_sha256
+
+from grading import GradingError, audit
+from grading.decisions import MAX_ATTEMPTS, effective_decision, missing_decisions
+from grading.models import BlocDecision, JuryMember, JurySession, MinutesConfirmation, SessionAssignment
+
+
+def minutes_content(session: JurySession) -> dict:
+    """What the members confirm: the session, its members and every decision (no accommodation)."""
+    return {
+        "session": {
+            "id": session.id, "certification": session.certification.label,
+            "starts_at": format_paris(session.starts_at, "%d/%m/%Y %H:%M"),
+            "place": session.place, "video_link": session.video_link, "rule": session.rule.label,
+        },
+        "members": [
+            {"name": m.user.full_name, "president": m.is_president, "external": m.is_external} for m in session.members
+        ],
+        "candidates": [
+            {
+                "name": a.candidate.full_name, "submission": a.submission.number, "snapshot_sha256": a.submission.snapshot_sha256,
+                "blocs": [_minutes_decision(b, effective_decision(a, b.id)) for b in session.blocs],
+            }
+            for a in session.assignments
+        ],
+    }
+
+
+def _minutes_decision(bloc: Bloc, decision: BlocDecision | None) -> dict:
+    entry = {"bloc": bloc.code, "title": bloc.title}
+    if decision is not None:
+        entry |= {
+            "decision": decision.outcome_label, "justification": decision.justification,
+            "override_reason": decision.override_reason or "",
+        }
+    return entry
+
+
+def minutes_text(session: JurySession) -> str:
+    """The minutes as canonical JSON: the signed text when signed, else the current one."""
+    return session.minutes_text if session.is_signed else canonical_json(minutes_content(session))
+
+
+def minutes_hash(session: JurySession) -> str:
+    return session.minutes_sha256 if session.is_signed else snapshot_sha256(minutes_text(session))
+
+
+@dataclass
+class MemberConfirmation:
+    member: JuryMember
+    confirmation: MinutesConfirmation | None  # for the current text, if any
+
+
+def confirmations(session: JurySession) -> list[MemberConfirmation]:
+    current = minutes_hash(session)
+    rows = db.session.scalars(
+        select(MinutesConfirmation).where(
+            MinutesConfirmation.session_id == session.id, MinutesConfirmation.content_sha256 == current
+        )
+    )
+    by_user = {c.user_id: c for c in rows}
+    return [MemberConfirmation(m, by_user.get(m.user_id)) for m in session.members]
+
+
+def confirm_minutes(session: JurySession, user: User, shown_sha256: str) -> MinutesConfirmation:
+    """One member acknowledges the minutes they read (identified by the hash shown to them)."""
+    if session.member_for(user) is None:
+        raise GradingError("Vous ne siégez pas dans cette session.", 403)
+    if session.is_signed:
+        raise GradingError("Le procès-verbal est déjà signé.", 409)
+    if session.deliberation_started_at is None:
+        raise GradingError("La délibération n'est pas ouverte : il n'y a pas encore de procès-verbal à confirmer.", 409)
+    missing = missing_decisions(session)
+    if missing:
+        raise GradingError(f"Le procès-verbal n'est pas complet : il manque {len(missing)} décision(s) de bloc.", 409)
+    current = minutes_hash(session)
+    if shown_sha256 != current:
+        raise GradingError(
+            "Le procès-verbal a changé depuis que vous l'avez affiché : relisez-le puis confirmez à nouveau.", 409
+        )
+    existing = next((c.confirmation for c in confirmations(session) if c.member.user_id == user.id), None)
+    if existing is not None:
+        return existing
+    confirmation = MinutesConfirmation(
+        session_id=session.id, user_id=user.id, user_name=user.full_name, user_email=user.email,
+        content_sha256=current, confirmed_at=utcnow(),
+    )
+    db.session.add(confirmation)
+    db.session.flush()
+    audit.record("minutes.confirmed", "minutes", confirmation.id, actor=user, session_id=session.id,
+                 after={"sha256": current, "email": user.email})
+    db.session.commit()
+    _sign_if_complete(session.id)
+    return confirmation
+
+
+def _sign_if_complete(session_id: int) -> None:
+    """Sign the minutes once every current member confirmed the current text (idempotent)."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            session = db.session.scalar(select(JurySession).where(JurySession.id == session_id).with_for_update())
+            db.session.refresh(session)
+            if session.is_signed or not all(c.confirmation for c in confirmations(session)):
+                db.session.commit()
+                return
+            text = minutes_text(session)
+            session.minutes_text, session.minutes_sha256 = text, snapshot_sha256(text)
+            session.minutes_signed_at = utcnow()
+            audit.record("minutes.signed", "minutes", session.id, actor=None, session_id=session.id,
+                         after={"sha256": session.minutes_sha256, "members": len(session.members)})
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+
+
+def corrections_of(session: JurySession) -> list[BlocDecision]:
+    """The corrections made after the signature (each a decision correcting another), oldest first."""
+    return sorted((d for a in session.assignments for d in a.decisions if d.corrects_id is not None), key=lambda d: d.id)
+
+
+@dataclass
+class MinutesPage:
+    """The minutes as a member reads them."""
+
+    content: dict
+    sha256: str
+    status: list[MemberConfirmation]
+    mine: MemberConfirmation | None  # the reader's line, when they sit in the session
+    missing: list[tuple[SessionAssignment, Bloc]]
+    corrections: list[BlocDecision]
+
+
+def minutes_page(session: JurySession, reader: User) -> MinutesPage:
+    status = confirmations(session)
+    return MinutesPage(
+        content=json.loads(minutes_text(session)), sha256=minutes_hash(session), status=status,
+        mine=next((c for c in status if c.member.user_id == reader.id), None),
+        missing=missing_decisions(session), corrections=corrections_of(session),
+    )

@@ -1,0 +1,101 @@
+"""Interview slots: the candidate's interview in a session, its duration from the certification's
+rules (lengthened by an extra-time accommodation), and no overlap with another slot of the same
+session or of the same candidate.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from accounts.models import User
+from core.timeutil import format_paris
+from extensions import db
+from referentials.models import Certification
+
+from grading import GradingError, audit
+from grading.accommodations import has_extra_time
+from grading.models import InterviewSlot, SessionAssignment
+from grading.sessions import refuse_if_signed
+
+DEFAULT_EXTRA_TIME = Fraction(1, 3)
+
+
+def interview_minutes(certification: Certification) -> int | None:
+    """Interview plus questionnaire, or None when the certification's rules define no interview."""
+    if certification.interview_minutes is None and certification.questionnaire_minutes is None:
+        return None
+    return (certification.interview_minutes or 0) + (certification.questionnaire_minutes or 0)
+
+
+def extra_time_ratio(certification: Certification) -> Fraction:
+    raw = (certification.extra_time_ratio or "").strip()
+    try:
+        return Fraction(raw) if raw else DEFAULT_EXTRA_TIME
+    except (ValueError, ZeroDivisionError):
+        return DEFAULT_EXTRA_TIME
+
+
+def slot_duration(assignment: SessionAssignment) -> tuple[int, bool]:
+    """(minutes, extended): e.g. 20 + 10 min, with one third extra time, gives 40 minutes."""
+    certification = assignment.session.certification
+    base = interview_minutes(certification)
+    if base is None:
+        raise GradingError("Le règlement de cette certification ne prévoit pas d'entretien : aucun créneau à planifier.")
+    if has_extra_time(assignment.candidate):
+        return math.ceil(base * (1 + extra_time_ratio(certification))), True
+    return base, False
+
+
+def _overlaps(start: datetime, end: datetime, slot: InterviewSlot) -> bool:
+    return start < slot.ends_at and slot.starts_at < end
+
+
+def _span(start: datetime, end: datetime) -> str:
+    return f"{format_paris(start, '%d/%m/%Y %H:%M')}–{format_paris(end, '%H:%M')}"
+
+
+def plan_slot(assignment: SessionAssignment, starts_at: datetime, *, actor: User) -> InterviewSlot:
+    """Plan (or move) the candidate's interview; refused when it overlaps another slot."""
+    session = assignment.session
+    refuse_if_signed(session)
+    minutes, extended = slot_duration(assignment)
+    slot = InterviewSlot(starts_at=starts_at, duration_minutes=minutes)
+    end = slot.ends_at
+    candidate_id = assignment.submission.portfolio.candidate_id
+    others = db.session.scalars(
+        select(InterviewSlot).join(SessionAssignment)
+        .where(InterviewSlot.assignment_id != assignment.id, InterviewSlot.starts_at < end)
+    ).all()
+    for other in others:
+        same_session = other.assignment.session_id == session.id
+        same_candidate = other.assignment.submission.portfolio.candidate_id == candidate_id
+        if (same_session or same_candidate) and _overlaps(starts_at, end, other):
+            where = "dans cette session" if same_session else "dans une autre session"
+            raise GradingError(
+                f"Ce créneau ({_span(starts_at, end)}) chevauche celui de {other.assignment.candidate.full_name} "
+                f"({_span(other.starts_at, other.ends_at)}) {where}."
+            )
+    current = assignment.slot
+    before = _slot_state(current) if current else None
+    if current is None:
+        current = InterviewSlot(assignment=assignment, starts_at=starts_at, duration_minutes=minutes, extended=extended)
+        db.session.add(current)
+    else:
+        current.starts_at, current.duration_minutes, current.extended = starts_at, minutes, extended
+    db.session.flush()
+    audit.record("slot.planned", "slot", current.id, actor=actor, session_id=session.id, before=before, after=_slot_state(current))
+    db.session.commit()
+    return current
+
+
+def _slot_state(slot: InterviewSlot) -> dict:
+    # The duration says that time was extended, never why: the reason stays in Accommodation.
+    return {
+        "candidate": slot.assignment.candidate.full_name, "starts_at": slot.starts_at.isoformat(timespec="minutes"),
+        "minutes": slot.duration_minutes,
+    }
+
+

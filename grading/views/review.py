@@ -1,0 +1,99 @@
+"""Review screen: a juror's workspace on one assigned submission, their verdicts (one by one with
+htmx, or the whole grid without JavaScript) and handing the grid in."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from accounts.policy import Permission, may, requires
+from core.errors import render_error
+from portfolio.submissions import verify_submission
+
+from grading import GradingError, assessments
+from grading.models import SessionAssignment, Verdict
+from grading.views import bp
+from grading.views.common import current, load_assignment, perform, refused, visible_accommodations
+
+
+def _review_page(assignment: SessionAssignment, anchor: str | None = None) -> str:
+    return url_for("grading.review", assignment_id=assignment.id, _anchor=anchor)
+
+
+@bp.route("/jury/affectations/<int:assignment_id>")
+@requires(Permission.GRADE_SUBMISSION)
+def review(assignment_id: int):
+    assignment = load_assignment(assignment_id, Permission.GRADE_SUBMISSION)
+    user = current()
+    blocs = assessments.review_workspace(assignment, user)
+    graded, total = assessments.graded_count(blocs)
+    return render_template(
+        "grading/review.html",
+        assignment=assignment, session=assignment.session, submission=assignment.submission, blocs=blocs,
+        total=total, graded=graded, locked=assessments.grid_lock(assignment, user.id) is not None,
+        grid=assessments.grid_submission(assignment, user.id), intact=verify_submission(assignment.submission),
+        accommodations=visible_accommodations(assignment.candidate.id), verdicts=list(Verdict),
+        presides=may(user, Permission.DELIBERATE, assignment),
+    )
+
+
+@bp.route("/jury/affectations/<int:assignment_id>/criteres/<int:criterion_id>", methods=["POST"])
+@requires(Permission.GRADE_SUBMISSION)
+def record_verdict(assignment_id: int, criterion_id: int):
+    """One criterion's verdict: the htmx row fragment, or back to the grid without JavaScript."""
+    assignment = load_assignment(assignment_id, Permission.GRADE_SUBMISSION)
+    try:
+        criterion = assessments.gradable_criterion(assignment, criterion_id)
+    except GradingError as error:
+        return render_error(error.status, str(error))
+    verdict = request.form.get(f"verdict-{criterion.id}", request.form.get("verdict"))
+    comment = request.form.get(f"comment-{criterion.id}", request.form.get("comment", ""))
+    try:
+        assessment = assessments.record_verdict(assignment, current(), criterion.id, verdict, comment)
+    except GradingError as error:
+        return refused(error, _review_page(assignment, f"critere-{criterion.id}"))
+    if request.htmx:
+        # Recorded, so the grid is not locked: the row stays editable.
+        return render_template(
+            "grading/_verdict.html", assignment=assignment, criterion=criterion, assessment=assessment,
+            locked=False, saved=True, verdicts=list(Verdict),
+        )
+    flash(f"Appréciation du critère {criterion.code} enregistrée.", "success")
+    return redirect(_review_page(assignment, f"critere-{criterion.id}"), code=303)
+
+
+def _grid_entries(form) -> dict[int, tuple[str | None, str]]:
+    """The plain grid form's fields `verdict-<criterion id>` and `comment-<criterion id>`."""
+    entries = {}
+    for key in form:
+        if key.startswith("verdict-") and key[8:].isdigit():
+            criterion_id = int(key[8:])
+            entries[criterion_id] = (form.get(key), form.get(f"comment-{criterion_id}", ""))
+    return entries
+
+
+@bp.route("/jury/affectations/<int:assignment_id>/grille", methods=["POST"])
+@requires(Permission.GRADE_SUBMISSION)
+def save_grid(assignment_id: int):
+    """The whole grid at once: the form without JavaScript."""
+    assignment = load_assignment(assignment_id, Permission.GRADE_SUBMISSION)
+    try:
+        changed = assessments.save_grid(assignment, current(), _grid_entries(request.form))
+    except GradingError as error:
+        if error.status in (400, 404):
+            return render_error(error.status, str(error))
+        return refused(error, _review_page(assignment))
+    flash(f"Grille enregistrée ({changed} appréciation(s) modifiée(s)).", "success")
+    return redirect(_review_page(assignment, "grille"), code=303)
+
+
+@bp.route("/jury/affectations/<int:assignment_id>/remise", methods=["POST"])
+@requires(Permission.GRADE_SUBMISSION)
+def submit_grid(assignment_id: int):
+    assignment = load_assignment(assignment_id, Permission.GRADE_SUBMISSION)
+    back = _review_page(assignment, "remise")
+    if request.form.get("confirm") != "oui":
+        flash("Cochez la case de confirmation pour remettre votre grille.", "error")
+        return redirect(back, code=303)
+    return perform(
+        lambda: assessments.submit_grid(assignment, current()),
+        "Grille remise. Le président du jury peut maintenant la lire ; elle ne peut plus être modifiée.", back,
+    )
