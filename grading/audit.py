@@ -10,12 +10,12 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
 from accounts.models import User
-from core.timeutil import PARIS, format_paris, utcnow
+from core.timeutil import format_paris, paris_midnight_utc, utcnow
 from extensions import db
 
 from grading.models import AuditEvent
@@ -95,14 +95,10 @@ class AuditFilter:
             query = query.where(AuditEvent.actor_id == self.actor_id)
         # Days are Paris days; the column holds naive UTC.
         if self.date_from is not None:
-            query = query.where(AuditEvent.at >= _paris_midnight_utc(self.date_from))
+            query = query.where(AuditEvent.at >= paris_midnight_utc(self.date_from))
         if self.date_to is not None:
-            query = query.where(AuditEvent.at < _paris_midnight_utc(self.date_to + timedelta(days=1)))
+            query = query.where(AuditEvent.at < paris_midnight_utc(self.date_to + timedelta(days=1)))
         return query
-
-
-def _paris_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass

@@ -6,27 +6,19 @@ and commits. Interview slots are in `grading.slots`, the candidates' accommodati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Role, User
 from accounts.services import active_users_with
-from core.timeutil import PARIS
 from extensions import db
 from referentials.models import Bloc, Certification
 from portfolio.models import Portfolio, Submission
 
 from grading import GradingError, audit
-# Re-exported: tests outside grading's own files still call `sessions.add_accommodation`.
-from grading.accommodations import add_accommodation  # noqa: F401
 from grading.models import Assessment, DecisionRule, JuryMember, JurySession, SessionAssignment
-
-
-def paris_to_utc(value: datetime) -> datetime:
-    """A naive Europe/Paris wall-clock time (as typed in a form) to the naive UTC stored."""
-    return value.replace(tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
 
 
 def refuse_if_signed(session: JurySession) -> None:

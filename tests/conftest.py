@@ -196,18 +196,22 @@ class UserClient(FlaskClient):
             g.pop(name, None)
         return super().open(*args, **kwargs)
 
-    def token(self, url: str = "/connexion") -> str:
-        """The CSRF token of the form on the page at `url`."""
-        return self.get(url).csrf_token
+    def token(self, url: str | None = None) -> str:
+        """The CSRF token of the form on the page at `url` (by default the dashboard, or the login
+        page for a visitor: the token belongs to the session, so any page's form carries it)."""
+        if url is not None:
+            return self.get(url).csrf_token
+        home = self.get("/")
+        return home.csrf_token if home.status_code == 200 else self.get("/connexion").csrf_token
 
     def submit(self, url: str, data: dict | None = None, token_from: str | None = None, **kwargs):
-        """POST a form to `url` with the CSRF token of the page it is on (`token_from`, or `url`)."""
+        """POST a form to `url` with the CSRF token of the page it is on (`token_from`)."""
         data = dict(data or {})
-        data.setdefault("csrf_token", self.token(token_from or url))
+        data.setdefault("csrf_token", self.token(token_from))
         return self.post(url, data=data, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD):
-        return self.submit("/connexion", {"email": email, "password": password})
+        return self.submit("/connexion", {"email": email, "password": password}, token_from="/connexion")
 
     def log_in_as(self, user) -> "UserClient":
         response = self.login(user.email)
@@ -289,3 +293,11 @@ def search_app(app_ctx, tmp_path, monkeypatch):
     monkeypatch.setitem(app_ctx.extensions, "search", app_ctx.extensions.get("search", {}))
     init_search(app_ctx)
     return app_ctx
+
+
+@pytest.fixture()
+def jury(app_ctx, make_user):
+    """A session with a president and a second juror examining one candidate's submission (tests/factories.py)."""
+    from tests import factories
+
+    return factories.build_jury(make_user)

@@ -1,15 +1,22 @@
-"""Small builders for tests: a tiny certification, portfolios, evidence with stored files."""
+"""Builders for tests, through the services as users would: a tiny certification, portfolios,
+evidence with stored files, submissions, and a jury (a session with a president and a juror)."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import datetime
 
-from storage.access import object_store
+from accounts.models import Role, UserRole
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion, ExtractionStatus
 from evidence.services import EvidenceFields, create_evidence
 from extensions import db
-from referentials.models import Bloc, Certification, Competence, Criterion, Deliverable, Evaluation
-from portfolio.models import Portfolio
+from grading import assessments, sessions
+from grading.models import JurySession, SessionAssignment
+from portfolio.models import Portfolio, Submission
 from portfolio.services import enrol_candidate
+from portfolio.submissions import submit_portfolio
+from referentials.models import Bloc, Certification, Competence, Criterion, Deliverable, Evaluation
+from storage.access import object_store
 
 
 def make_certification(code: str = "RNCP-TEST", criteria_per_evaluation: int = 3, blocs: int = 2) -> Certification:
@@ -99,8 +106,6 @@ def log_text(n: int, lines: int = 300) -> bytes:
 
 def make_reference_submission(candidate, screenshots: int = 40, logs: int = 20, blocs: int = 3):
     """The reference dossier of the export issue: 40 screenshots, 20 log and script excerpts, 3 blocs."""
-    from portfolio.submissions import submit_portfolio
-
     certification = make_certification(code="RNCP-REF", blocs=blocs, criteria_per_evaluation=4)
     portfolio = make_portfolio(candidate, certification)
     criteria = [c for b in certification.blocs for e in b.evaluations for c in e.criteria]
@@ -133,3 +138,71 @@ def text_png(lines: list[str]) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+# --- jury ------------------------------------------------------------------------------------
+
+SESSION_START = datetime(2026, 6, 15, 7, 0)  # UTC: 09:00 in Paris
+
+
+@dataclass
+class Jury:
+    admin: object
+    president: object
+    juror: object
+    tutor: object
+    candidate: object
+    certification: Certification
+    portfolio: Portfolio
+    submission: Submission
+    session: JurySession
+    assignment: SessionAssignment
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        return assessments.session_criteria(self.session)
+
+    def bloc_criteria(self, index: int) -> list[Criterion]:
+        bloc = self.session.blocs[index]
+        return [c for e in bloc.evaluations for c in e.criteria]
+
+
+def make_submission(candidate, certification: Certification, tutors=(), title: str = "Configuration du pare-feu") -> Submission:
+    portfolio = make_portfolio(candidate, certification, tutors=tutors)
+    evidence = make_evidence(portfolio, title=title)
+    add_version(evidence, b"journal du pare-feu\n", "pare-feu.log", "text/plain")
+    first = certification.blocs[0].evaluations[0]
+    claim(evidence, first.criteria[0], "La capture montre la règle de filtrage appliquée.")
+    evidence.deliverables = [first.deliverables[0]]
+    db.session.commit()
+    return submit_portfolio(portfolio, candidate)
+
+
+def build_jury(make_user, code: str = "RNCP-JURY", president: bool = True) -> Jury:
+    admin = make_user(Role.ADMIN, name="Alice Administratrice")
+    chair = make_user(Role.JUROR, name="Paul Président")
+    juror = make_user(Role.JUROR, name="Julie Jurée")
+    tutor = make_user(Role.TUTOR, name="Théo Tuteur")
+    candidate = make_user(Role.CANDIDATE, name="Camille Candidate")
+    certification = make_certification(code)
+    submission = make_submission(candidate, certification, tutors=[tutor])
+    session = sessions.create_session(
+        certification, sessions.SessionFields(starts_at=SESSION_START, place="Salle 3"), actor=admin
+    )
+    sessions.add_member(session, chair, actor=admin, is_president=president, is_external=True)
+    sessions.add_member(session, juror, actor=admin, is_external=False)
+    assignment = sessions.assign_submission(session, submission, actor=admin)
+    return Jury(admin, chair, juror, tutor, candidate, certification, submission.portfolio, submission, session, assignment)
+
+
+def grade_all(jury: Jury, juror, verdict: str = "acquired", overrides: dict[int, str] | None = None, submit: bool = True) -> None:
+    for criterion in jury.criteria:
+        value = (overrides or {}).get(criterion.id, verdict)
+        assessments.record_verdict(jury.assignment, juror, criterion.id, value, f"Avis de {juror.full_name}")
+    if submit:
+        assessments.submit_grid(jury.assignment, juror)
+
+
+def add_role(user, role: Role) -> None:
+    user.role_rows.append(UserRole(role=role.value))
+    db.session.commit()

@@ -92,7 +92,7 @@ def world(app_ctx, make_user):
 def _jury_world(users, other, certification, foreign) -> dict:
     """A session presided by the juror, examining the stranger's submission (so the candidate's
     own submission stays out of the jury's reach), deliberation open with one bloc decided."""
-    from grading import decisions, sessions
+    from grading import accommodations, decisions, sessions
 
     admin, juror = users["admin"], users["juror"]
     session = sessions.create_session(
@@ -100,7 +100,7 @@ def _jury_world(users, other, certification, foreign) -> dict:
     )
     member = sessions.add_member(session, juror, actor=admin, is_president=True, is_external=True)
     assignment = sessions.assign_submission(session, submit_portfolio(foreign, other), actor=admin)
-    accommodation = sessions.add_accommodation(other, "extra_time", "Tiers temps", actor=admin)
+    accommodation = accommodations.add_accommodation(other, "extra_time", "Tiers temps", actor=admin)
     decisions.start_deliberation(session, actor=juror)
     decision = decisions.decide(
         assignment, session.blocs[0], "validated", "Motif", actor=juror, override=True, override_reason="Test"

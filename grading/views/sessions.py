@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from accounts.models import Role, User
 from accounts.policy import Permission, may, requires
 from accounts.services import active_users_with
-from core.timeutil import to_paris
+from core.timeutil import paris_to_utc, to_paris
 from extensions import db
 from portfolio.models import Submission
 from referentials.models import Certification
@@ -35,7 +35,7 @@ def index():
 
 def _session_fields(form) -> sessions.SessionFields:
     return sessions.SessionFields(
-        starts_at=sessions.paris_to_utc(form.starts_at.data), place=form.place.data or "",
+        starts_at=paris_to_utc(form.starts_at.data), place=form.place.data or "",
         video_link=form.video_link.data or "", decision_rule=form.decision_rule.data,
     )
 
@@ -193,7 +193,7 @@ def plan_slot(assignment_id: int):
         flash("Indiquez le début de l'entretien (date et heure).", "error")
         return redirect(back, code=303)
     return perform(
-        lambda: slots.plan_slot(assignment, sessions.paris_to_utc(local), actor=current()),
+        lambda: slots.plan_slot(assignment, paris_to_utc(local), actor=current()),
         lambda slot: f"Entretien de {assignment.candidate.full_name} planifié ({slot.duration_minutes} minutes).", back,
     )
 

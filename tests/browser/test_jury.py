@@ -2,9 +2,9 @@
 president reads the grids side by side, decides per bloc, both confirm the minutes, and the
 candidate finds the result on their dashboard."""
 from accounts.models import Role
-from grading import sessions
+from grading import accommodations
 from tests import factories
-from tests.grading import add_role, build_jury, make_submission
+
 
 
 def _grade(page, jury, verdicts: dict[int, str], comment: str) -> None:
@@ -32,7 +32,7 @@ def _confirm_minutes(page, jury) -> None:
 
 
 def test_two_jurors_deliberate_and_the_candidate_sees_the_result(log_in, log_out, page, chromium, live_server, make_user, screenshots):
-    jury = build_jury(make_user, code="RNCP-NAV")
+    jury = factories.build_jury(make_user, code="RNCP-NAV")
     criteria = [c.id for c in jury.criteria]
     disputed = jury.bloc_criteria(0)[1].id
 
@@ -110,11 +110,11 @@ def test_admin_composes_a_session_and_reads_the_rules_on_screen(log_in, page, ma
     admin = make_user(Role.ADMIN, name="Alice Administratrice")
     chair = make_user(Role.JUROR, name="Paul Président")
     tutor = make_user(Role.TUTOR, name="Théo Tuteur")
-    add_role(tutor, Role.JUROR)
+    factories.add_role(tutor, Role.JUROR)
     candidate = make_user(Role.CANDIDATE, name="Camille Candidate")
     certification = factories.make_certification("RNCP-ADM")
-    make_submission(candidate, certification, tutors=[tutor])
-    sessions.add_accommodation(candidate, "extra_time", "Tiers temps accordé par la MDPH", actor=admin)
+    factories.make_submission(candidate, certification, tutors=[tutor])
+    accommodations.add_accommodation(candidate, "extra_time", "Tiers temps accordé par la MDPH", actor=admin)
 
     log_in(page, admin.email)
     page.get_by_role("link", name="Jury").click()

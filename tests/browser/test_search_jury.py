@@ -7,7 +7,7 @@ from extensions import db
 from grading import sessions
 from portfolio.submissions import submit_portfolio
 from tests import factories
-from tests.grading import build_jury
+
 
 
 def _evidence_with(portfolio, title, filename, data, media_type):
@@ -21,7 +21,7 @@ def _evidence_with(portfolio, title, filename, data, media_type):
 
 def test_juror_finds_ocr_and_log_matches_only_in_their_session(log_in, page, search_app, make_user, screenshots):
     """Extraction runs for real (Tesseract); jobs in immediate mode; the index is rebuilt from the database."""
-    jury = build_jury(make_user, code="RNCP-RECHERCHE")
+    jury = factories.build_jury(make_user, code="RNCP-RECHERCHE")
     candidate = make_user(Role.CANDIDATE, name="Sacha Session")
     portfolio = factories.make_portfolio(candidate, jury.certification)
     _, screenshot = _evidence_with(portfolio, "Observateur d'événements", "observateur.png",

@@ -3,24 +3,25 @@ tutors, other jurors and other candidates never do, on any page they can open.""
 from accounts.models import Role
 from accounts.policy import Permission, may
 from grading import accommodations, sessions, slots
-from tests.grading import client_for, jury, make_submission, post, text_of  # noqa: F401
+from tests import factories
+
 
 NOTE = "Trouble dys attesté par la MDPH, secrétaire lecteur"
 
 
 def _pages(client, urls: list[str]) -> str:
-    return "\n".join(text_of(client.get(url)) for url in urls)
+    return "\n".join((client.get(url)).text for url in urls)
 
 
-def test_admin_records_an_accommodation_through_the_form(jury, app_ctx):
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, "/admin/amenagements", {"candidate_id": jury.candidate.id, "kind": "extra_time", "note": NOTE}, follow_redirects=True)
-    page = text_of(response)
+def test_admin_records_an_accommodation_through_the_form(client_for, jury, app_ctx):
+    admin = client_for(jury.admin)
+    response = admin.submit("/admin/amenagements", {"candidate_id": jury.candidate.id, "kind": "extra_time", "note": NOTE}, follow_redirects=True)
+    page = response.text
     assert "Aménagement enregistré pour Camille Candidate." in page and NOTE in page
-    assert NOTE in text_of(admin.get(f"/jury/sessions/{jury.session.id}"))
+    assert NOTE in (admin.get(f"/jury/sessions/{jury.session.id}")).text
 
 
-def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
+def test_only_admins_and_the_candidates_jurors_see_it(client_for, jury, app_ctx, make_user):
     accommodation = accommodations.add_accommodation(jury.candidate, "extra_time", NOTE, actor=jury.admin)
     slots.plan_slot(jury.assignment, jury.session.starts_at, actor=jury.admin)
     other_juror = make_user(Role.JUROR, name="Olivier Autre")
@@ -30,7 +31,7 @@ def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
         jury.certification, sessions.SessionFields(starts_at=jury.session.starts_at, place="Salle 9"), actor=jury.admin
     )
     sessions.add_member(other_session, other_juror, actor=jury.admin, is_president=True)
-    sessions.assign_submission(other_session, make_submission(other_candidate, jury.certification), actor=jury.admin)
+    sessions.assign_submission(other_session, factories.make_submission(other_candidate, jury.certification), actor=jury.admin)
 
     assert may(jury.admin, Permission.VIEW_ACCOMMODATION, accommodation)
     assert may(jury.juror, Permission.VIEW_ACCOMMODATION, accommodation)
@@ -40,18 +41,18 @@ def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
 
     session_url = f"/jury/sessions/{jury.session.id}"
     review_url = f"/jury/affectations/{jury.assignment.id}"
-    juror_pages = _pages(client_for(app_ctx, jury.juror), ["/", session_url, review_url])
+    juror_pages = _pages(client_for(jury.juror), ["/", session_url, review_url])
     assert NOTE in juror_pages
 
-    tutor = client_for(app_ctx, jury.tutor)
+    tutor = client_for(jury.tutor)
     tutor_html = _pages(tutor, [
         "/", f"/portefeuilles/{jury.portfolio.id}", f"/depots/{jury.submission.id}", session_url, review_url,
         "/jury", "/admin/amenagements", "/admin/journal.csv",
     ])
-    assert f"/portefeuilles/{jury.portfolio.id}" in text_of(tutor.get("/"))  # the tutor does follow the candidate
+    assert f"/portefeuilles/{jury.portfolio.id}" in (tutor.get("/")).text  # the tutor does follow the candidate
     assert NOTE not in tutor_html and "Tiers temps" not in tutor_html and "temps majoré" not in tutor_html
 
-    outsider = client_for(app_ctx, other_juror)
+    outsider = client_for(other_juror)
     outsider_html = _pages(outsider, [
         "/", "/jury", f"/jury/sessions/{other_session.id}", session_url, review_url, f"/depots/{jury.submission.id}",
         f"/jury/sessions/{other_session.id}/proces-verbal",
@@ -59,11 +60,11 @@ def test_only_admins_and_the_candidates_jurors_see_it(jury, app_ctx, make_user):
     assert "Salle 9" in outsider_html  # they do see their own session
     assert NOTE not in outsider_html and "Tiers temps" not in outsider_html
 
-    candidate_html = _pages(client_for(app_ctx, other_candidate), ["/", "/jury", session_url])
+    candidate_html = _pages(client_for(other_candidate), ["/", "/jury", session_url])
     assert NOTE not in candidate_html and "Tiers temps" not in candidate_html
 
 
-def test_the_minutes_page_members_read_does_not_show_it(jury, app_ctx):
+def test_the_minutes_page_members_read_does_not_show_it(client_for, jury, app_ctx):
     accommodations.add_accommodation(jury.candidate, "assistant", NOTE, actor=jury.admin)
-    page = text_of(client_for(app_ctx, jury.juror).get(f"/jury/sessions/{jury.session.id}/proces-verbal"))
+    page = (client_for(jury.juror).get(f"/jury/sessions/{jury.session.id}/proces-verbal")).text
     assert NOTE not in page

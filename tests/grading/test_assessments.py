@@ -12,16 +12,15 @@ from extensions import db
 from grading import GradingError, assessments, sessions
 from grading.models import Assessment, AuditEvent, SessionAssignment
 from tests import factories
-from tests.conftest import csrf_token_from
-from tests.grading import client_for, grade_all, jury, post, text_of  # noqa: F401
+
 
 
 def _verdict_url(jury, criterion_id: int) -> str:
     return f"/jury/affectations/{jury.assignment.id}/criteres/{criterion_id}"
 
 
-def test_the_workspace_shows_the_snapshot_by_bloc_and_criterion(jury, app_ctx):
-    page = text_of(client_for(app_ctx, jury.juror).get(f"/jury/affectations/{jury.assignment.id}"))
+def test_the_workspace_shows_the_snapshot_by_bloc_and_criterion(client_for, jury, app_ctx):
+    page = (client_for(jury.juror).get(f"/jury/affectations/{jury.assignment.id}")).text
     assert "BC01 — Bloc 1" in page and "BC02 — Bloc 2" in page
     assert "Les journaux sont activés" in page  # indicators
     assert "La capture montre la règle de filtrage appliquée." in page  # the candidate's justification
@@ -30,17 +29,17 @@ def test_the_workspace_shows_the_snapshot_by_bloc_and_criterion(jury, app_ctx):
     assert "Preuve n°1 : Configuration du pare-feu" in page
 
 
-def test_a_verdict_saves_as_an_htmx_fragment_and_survives_a_reload(jury, app_ctx):
-    client = client_for(app_ctx, jury.juror)
+def test_a_verdict_saves_as_an_htmx_fragment_and_survives_a_reload(client_for, jury, app_ctx):
+    client = client_for(jury.juror)
     criterion = jury.criteria[0]
-    response = post(client, _verdict_url(jury, criterion.id),
+    response = client.submit(_verdict_url(jury, criterion.id),
                     {f"verdict-{criterion.id}": "partial", f"comment-{criterion.id}": "Journalisation incomplète"},
                     headers={"HX-Request": "true"})
-    fragment = text_of(response)
+    fragment = response.text
     assert response.status_code == 200
     assert fragment.lstrip().startswith(f'<div class="verdict saved" id="verdict-{criterion.id}"')
     assert "Enregistré" in fragment and "<html" not in fragment
-    page = text_of(client.get(f"/jury/affectations/{jury.assignment.id}"))
+    page = (client.get(f"/jury/affectations/{jury.assignment.id}")).text
     assert '<option value="partial" selected>' in page and "Journalisation incomplète" in page
     rows = db.session.scalars(select(Assessment)).all()
     assert [(r.juror_id, r.criterion_id, r.verdict) for r in rows] == [(jury.juror.id, criterion.id, "partial")]
@@ -59,21 +58,21 @@ def test_changing_a_verdict_updates_the_same_row_and_records_before_and_after(ju
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "assessment.recorded")) == 2
 
 
-def test_the_grid_works_without_javascript(jury, app_ctx):
-    client = client_for(app_ctx, jury.juror)
+def test_the_grid_works_without_javascript(client_for, jury, app_ctx):
+    client = client_for(jury.juror)
     data = {f"verdict-{c.id}": "acquired" for c in jury.criteria}
     data[f"comment-{jury.criteria[1].id}"] = "Très clair"
-    response = post(client, f"/jury/affectations/{jury.assignment.id}/grille", data, follow_redirects=True)
-    html = text_of(response)
+    response = client.submit(f"/jury/affectations/{jury.assignment.id}/grille", data, follow_redirects=True)
+    html = response.text
     assert f"Grille enregistrée ({len(jury.criteria)} appréciation(s) modifiée(s))" in html
     # A single criterion posted by a plain form redirects back to the grid.
     criterion = jury.criteria[0]
-    response = post(client, _verdict_url(jury, criterion.id), {f"verdict-{criterion.id}": "partial"})
+    response = client.submit(_verdict_url(jury, criterion.id), {f"verdict-{criterion.id}": "partial"})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"#critere-{criterion.id}")
     assert assessments.assessments_of(jury.assignment, jury.juror.id)[criterion.id].verdict == "partial"
 
 
-def test_a_criterion_outside_the_session_blocs_is_refused(jury, app_ctx):
+def test_a_criterion_outside_the_session_blocs_is_refused(client_for, jury, app_ctx):
     sessions.update_session(
         jury.session, sessions.SessionFields(starts_at=jury.session.starts_at, place="Salle 3"), [jury.session.blocs[0]],
         actor=jury.admin,
@@ -82,15 +81,15 @@ def test_a_criterion_outside_the_session_blocs_is_refused(jury, app_ctx):
     with pytest.raises(GradingError) as refused:
         assessments.record_verdict(jury.assignment, jury.juror, outside.id, "acquired")
     assert refused.value.status == 400
-    client = client_for(app_ctx, jury.juror)
-    response = post(client, _verdict_url(jury, outside.id), {f"verdict-{outside.id}": "acquired"})
+    client = client_for(jury.juror)
+    response = client.submit(_verdict_url(jury, outside.id), {f"verdict-{outside.id}": "acquired"})
     assert response.status_code == 400
-    assert "n'appartient pas aux blocs évalués dans cette session" in text_of(response)
+    assert "n'appartient pas aux blocs évalués dans cette session" in response.text
     foreign = factories.make_certification("RNCP-ETRANGER").blocs[0].evaluations[0].criteria[0]
-    response = post(client, _verdict_url(jury, foreign.id), {f"verdict-{foreign.id}": "acquired"}, headers={"HX-Request": "true"})
-    assert response.status_code == 400 and "n'appartient pas" in text_of(response)
-    assert post(client, _verdict_url(jury, 999_999), {"verdict": "acquired"}).status_code == 404
-    response = post(client, f"/jury/affectations/{jury.assignment.id}/grille", {f"verdict-{outside.id}": "acquired"})
+    response = client.submit(_verdict_url(jury, foreign.id), {f"verdict-{foreign.id}": "acquired"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and "n'appartient pas" in response.text
+    assert client.submit(_verdict_url(jury, 999_999), {"verdict": "acquired"}).status_code == 404
+    response = client.submit(f"/jury/affectations/{jury.assignment.id}/grille", {f"verdict-{outside.id}": "acquired"})
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
 
@@ -100,50 +99,50 @@ def test_an_unknown_verdict_is_refused(jury):
         assessments.record_verdict(jury.assignment, jury.juror, jury.criteria[0].id, "excellent")
 
 
-def test_a_juror_not_on_the_session_gets_403(jury, app_ctx, make_user):
+def test_a_juror_not_on_the_session_gets_403(client_for, jury, app_ctx, make_user):
     outsider = make_user(Role.JUROR, name="Olivier Extérieur")
-    client = client_for(app_ctx, outsider)
+    client = client_for(outsider)
     assert client.get(f"/jury/affectations/{jury.assignment.id}").status_code == 403
     assert client.get(f"/depots/{jury.submission.id}").status_code == 403
     assert client.get(f"/jury/sessions/{jury.session.id}").status_code == 403
     criterion = jury.criteria[0]
-    assert post(client, _verdict_url(jury, criterion.id), {f"verdict-{criterion.id}": "acquired"}).status_code == 403
+    assert client.submit(_verdict_url(jury, criterion.id), {f"verdict-{criterion.id}": "acquired"}).status_code == 403
     with pytest.raises(GradingError) as refused:
         assessments.record_verdict(jury.assignment, outsider, criterion.id, "acquired")
     assert refused.value.status == 403
     # A member of the session reads the frozen submission through the jury.
-    assert client_for(app_ctx, jury.juror).get(f"/depots/{jury.submission.id}").status_code == 200
+    assert client_for(jury.juror).get(f"/depots/{jury.submission.id}").status_code == 200
 
 
-def test_a_grid_stays_private_until_handed_in(jury, app_ctx):
-    grade_all(jury, jury.juror, submit=False)
-    president = client_for(app_ctx, jury.president)
-    page = text_of(president.get(f"/jury/affectations/{jury.assignment.id}/deliberation"))
+def test_a_grid_stays_private_until_handed_in(client_for, jury, app_ctx):
+    factories.grade_all(jury, jury.juror, submit=False)
+    president = client_for(jury.president)
+    page = (president.get(f"/jury/affectations/{jury.assignment.id}/deliberation")).text
     assert "Avis de Julie Jurée" not in page and "Grille non remise" in page
     assessments.submit_grid(jury.assignment, jury.juror)
-    page = text_of(president.get(f"/jury/affectations/{jury.assignment.id}/deliberation"))
+    page = (president.get(f"/jury/affectations/{jury.assignment.id}/deliberation")).text
     assert "Avis de Julie Jurée" in page
     # Another juror (not president) never reads the side-by-side grids.
-    assert client_for(app_ctx, jury.juror).get(f"/jury/affectations/{jury.assignment.id}/deliberation").status_code == 403
+    assert client_for(jury.juror).get(f"/jury/affectations/{jury.assignment.id}/deliberation").status_code == 403
 
 
-def test_handing_in_needs_every_verdict_then_locks_the_grid(jury, app_ctx):
+def test_handing_in_needs_every_verdict_then_locks_the_grid(client_for, jury, app_ctx):
     assessments.record_verdict(jury.assignment, jury.juror, jury.criteria[0].id, "acquired")
     with pytest.raises(GradingError, match="Il reste 5 critère"):
         assessments.submit_grid(jury.assignment, jury.juror)
-    grade_all(jury, jury.juror, verdict="not_evaluated")
+    factories.grade_all(jury, jury.juror, verdict="not_evaluated")
     with pytest.raises(GradingError, match="ne peut plus être modifiée"):
         assessments.record_verdict(jury.assignment, jury.juror, jury.criteria[0].id, "acquired")
-    client = client_for(app_ctx, jury.juror)
-    page = text_of(client.get(f"/jury/affectations/{jury.assignment.id}"))
+    client = client_for(jury.juror)
+    page = (client.get(f"/jury/affectations/{jury.assignment.id}")).text
     assert "Vous avez remis votre grille" in page and "<select" not in page
-    response = post(client, f"/jury/affectations/{jury.assignment.id}/remise", {"confirm": "oui"}, follow_redirects=True)
-    assert "Vous avez remis votre grille : elle ne peut plus être modifiée." in text_of(response)
+    response = client.submit(f"/jury/affectations/{jury.assignment.id}/remise", {"confirm": "oui"}, follow_redirects=True)
+    assert "Vous avez remis votre grille : elle ne peut plus être modifiée." in response.text
 
 
-def test_one_grid_lock_for_the_service_and_the_page(jury, app_ctx):
+def test_one_grid_lock_for_the_service_and_the_page(client_for, jury, app_ctx):
     assert assessments.grid_lock(jury.assignment, jury.juror.id) is None
-    grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.juror)
     assert "remis votre grille" in assessments.grid_lock(jury.assignment, jury.juror.id)
     assert assessments.grid_lock(jury.assignment, jury.president.id) is None  # each juror's own grid
     jury.session.minutes_signed_at = utcnow()  # signed minutes lock every grid of the session
@@ -152,43 +151,43 @@ def test_one_grid_lock_for_the_service_and_the_page(jury, app_ctx):
     with pytest.raises(GradingError, match="signé") as refused:
         assessments.record_verdict(jury.assignment, jury.president, jury.criteria[0].id, "acquired")
     assert refused.value.status == 409
-    page = text_of(client_for(app_ctx, jury.president).get(f"/jury/affectations/{jury.assignment.id}"))
+    page = (client_for(jury.president).get(f"/jury/affectations/{jury.assignment.id}")).text
     assert "Le procès-verbal de la session est signé." in page
     assert "<select" not in page and "Enregistrer la grille" not in page and "Remettre ma grille" not in page
 
 
-def test_the_president_sees_disagreements(jury, app_ctx):
+def test_the_president_sees_disagreements(client_for, jury, app_ctx):
     first = jury.criteria[0]
-    grade_all(jury, jury.juror)
-    grade_all(jury, jury.president, overrides={first.id: "not_acquired"})
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president, overrides={first.id: "not_acquired"})
     comparison = assessments.compare_grids(jury.assignment)
     flagged = [row.criterion.id for bloc in comparison for row in bloc.rows if row.disagreement]
     assert flagged == [first.id]
-    page = text_of(client_for(app_ctx, jury.president).get(f"/jury/affectations/{jury.assignment.id}/deliberation"))
+    page = (client_for(jury.president).get(f"/jury/affectations/{jury.assignment.id}/deliberation")).text
     assert f'id="comparaison-{first.id}" class="warning disagreement"' in page
     assert page.count("Désaccord</strong>") == 1
 
 
-def _two_clients_grade_at_once(app, jury, verdicts: dict[int, dict[int, str]]) -> list[Exception]:
+def _two_clients_grade_at_once(app, client_for, jury, verdicts: dict[int, dict[int, str]]) -> list[Exception]:
     """Each juror posts every criterion from their own client and thread, starting together."""
     barrier = threading.Barrier(len(verdicts))
     errors: list[Exception] = []
     jurors = {jury.juror.id: jury.juror, jury.president.id: jury.president}
-    clients = {juror_id: client_for(app, jurors[juror_id]) for juror_id in verdicts}
+    clients = {juror_id: client_for(jurors[juror_id]) for juror_id in verdicts}
     url = f"/jury/affectations/{jury.assignment.id}/criteres/"
 
     def run(juror_id: int) -> None:
         try:
             with app.app_context():
                 client = clients[juror_id]
-                token = csrf_token_from(client.get("/").get_data(as_text=True))
+                token = client.token("/")
                 barrier.wait()
                 for criterion_id, verdict in verdicts[juror_id].items():
                     response = client.post(
                         url + str(criterion_id), data={"csrf_token": token, f"verdict-{criterion_id}": verdict},
                         headers={"HX-Request": "true"},
                     )
-                    assert response.status_code == 200, text_of(response)
+                    assert response.status_code == 200, response.text
         except Exception as error:  # reported to the main thread
             errors.append(error)
 
@@ -200,13 +199,13 @@ def _two_clients_grade_at_once(app, jury, verdicts: dict[int, dict[int, str]]) -
     return errors
 
 
-def test_two_jurors_grading_at_once_lose_nothing(jury, app_ctx):
+def test_two_jurors_grading_at_once_lose_nothing(client_for, jury, app_ctx):
     criteria = [c.id for c in jury.criteria]
     verdicts = {
         jury.juror.id: {c: "acquired" for c in criteria},
         jury.president.id: {c: ("not_acquired" if i % 2 else "partial") for i, c in enumerate(criteria)},
     }
-    assert _two_clients_grade_at_once(app_ctx, jury, verdicts) == []
+    assert _two_clients_grade_at_once(app_ctx, client_for, jury, verdicts) == []
     db.session.expire_all()
     for juror_id, expected in verdicts.items():
         saved = {a.criterion_id: a.verdict for a in assessments.assessments_of(jury.assignment, juror_id).values()}
@@ -270,8 +269,8 @@ def test_a_row_created_between_read_and_write_is_updated_not_duplicated(jury):
     assert [(r.id, r.verdict, r.comment) for r in rows] == [(row.id, "partial", "Après la course")]
 
 
-def test_juror_dashboard_lists_sessions_and_assigned_submissions(jury, app_ctx):
-    page = text_of(client_for(app_ctx, jury.juror).get("/"))
+def test_juror_dashboard_lists_sessions_and_assigned_submissions(client_for, jury, app_ctx):
+    page = (client_for(jury.juror).get("/")).text
     assert "Camille Candidate" in page and "Salle 3" in page
     assert "0 critère(s) apprécié(s) sur 6" in page
     assert f"/jury/affectations/{jury.assignment.id}" in page

@@ -5,21 +5,22 @@ import io
 
 import pytest
 from sqlalchemy import func, select
+from tests import factories
 
 from accounts.models import Role
 from extensions import db
 from grading import GradingError, accommodations, assessments, audit, decisions, minutes, sessions, slots
 from grading.models import AuditEvent
-from tests.grading import SESSION_START, build_jury, client_for, grade_all, jury, make_submission, post, text_of  # noqa: F401
+
 
 
 def _full_flow(jury) -> None:
     accommodations.add_accommodation(jury.candidate, "extra_time", "Note confidentielle", actor=jury.admin)
-    slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
     sessions.set_president(jury.session.member_for(jury.juror), actor=jury.admin)
     sessions.set_president(jury.session.member_for(jury.president), actor=jury.admin)
-    grade_all(jury, jury.juror)
-    grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
     decision = None
     for bloc in jury.session.blocs:
@@ -43,15 +44,15 @@ def test_every_action_leaves_an_event(jury, make_user):
     assert removed.before["user_id"] == extra.id and removed.actor_id == jury.admin.id
 
 
-def test_unassigning_is_audited_and_refused_once_graded(jury, app_ctx, make_user):
+def test_unassigning_is_audited_and_refused_once_graded(client_for, jury, app_ctx, make_user):
     assessments.record_verdict(jury.assignment, jury.juror, jury.criteria[0].id, "acquired")
     with pytest.raises(GradingError, match="Des appréciations ont déjà été saisies"):
         sessions.unassign(jury.assignment, actor=jury.admin)
     other = make_user(Role.CANDIDATE, name="Denis Retiré")
-    assignment = sessions.assign_submission(jury.session, make_submission(other, jury.certification), actor=jury.admin)
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, f"/jury/affectations/{assignment.id}/retirer", follow_redirects=True)
-    assert "Le dépôt de Denis Retiré est retiré de la session." in text_of(response)
+    assignment = sessions.assign_submission(jury.session, factories.make_submission(other, jury.certification), actor=jury.admin)
+    admin = client_for(jury.admin)
+    response = admin.submit(f"/jury/affectations/{assignment.id}/retirer", follow_redirects=True)
+    assert "Le dépôt de Denis Retiré est retiré de la session." in response.text
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "assignment.removed")).one()
     assert event.before["candidate"] == "Denis Retiré"
 
@@ -68,30 +69,30 @@ def test_events_are_append_only(jury):
     db.session.rollback()
 
 
-def test_admin_browses_filters_and_pages(jury, app_ctx):
+def test_admin_browses_filters_and_pages(client_for, jury, app_ctx):
     for _ in range(5):
-        grade_all(jury, jury.juror, submit=False, verdict="acquired")
-        grade_all(jury, jury.juror, submit=False, verdict="partial")
+        factories.grade_all(jury, jury.juror, submit=False, verdict="acquired")
+        factories.grade_all(jury, jury.juror, submit=False, verdict="partial")
     total = db.session.scalar(select(func.count()).select_from(AuditEvent))
     assert total > audit.PER_PAGE
-    admin = client_for(app_ctx, jury.admin)
-    page = text_of(admin.get("/admin/journal"))
+    admin = client_for(jury.admin)
+    page = (admin.get("/admin/journal")).text
     assert f"{total} événement(s) — page 1 sur 2" in page and "Page suivante" in page
-    page = text_of(admin.get("/admin/journal?page=2"))
+    page = (admin.get("/admin/journal?page=2")).text
     assert "page 2 sur 2" in page and "Page précédente" in page
-    page = text_of(admin.get(f"/admin/journal?action=member.added&actor_id={jury.admin.id}"))
+    page = (admin.get(f"/admin/journal?action=member.added&actor_id={jury.admin.id}")).text
     assert "2 événement(s)" in page and "Membre ajouté" in page
-    fragment = text_of(admin.get("/admin/journal?action=session.created", headers={"HX-Request": "true"}))
+    fragment = (admin.get("/admin/journal?action=session.created", headers={"HX-Request": "true"})).text
     assert fragment.startswith('<div id="evenements">') and "1 événement(s)" in fragment
-    page = text_of(admin.get("/admin/journal?date_from=2000-01-01&date_to=2000-01-02"))
+    page = (admin.get("/admin/journal?date_from=2000-01-01&date_to=2000-01-02")).text
     assert "Aucun événement ne correspond" in page
-    page = text_of(admin.get("/admin/journal?session_id=pas-un-nombre&date_from=n'importe"))
+    page = (admin.get("/admin/journal?session_id=pas-un-nombre&date_from=n'importe")).text
     assert f"{total} événement(s)" in page
 
 
-def test_csv_export_for_excel(jury, app_ctx):
+def test_csv_export_for_excel(client_for, jury, app_ctx):
     assessments.record_verdict(jury.assignment, jury.juror, jury.criteria[0].id, "acquired", "=SOMME(A1:A9)")
-    response = client_for(app_ctx, jury.admin).get("/admin/journal.csv")
+    response = client_for(jury.admin).get("/admin/journal.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
@@ -104,25 +105,25 @@ def test_csv_export_for_excel(jury, app_ctx):
     verdict_row = next(r for r in rows if r[3] == "Appréciation enregistrée")
     assert verdict_row[2] == "Julie Jurée"
     assert '"comment": "=SOMME' in verdict_row[8] and not verdict_row[8].startswith("=")
-    filtered = client_for(app_ctx, jury.admin).get("/admin/journal.csv?action=member.added").get_data().decode("utf-8-sig")
+    filtered = client_for(jury.admin).get("/admin/journal.csv?action=member.added").get_data().decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(filtered), delimiter=";"))) == 3
 
 
-def test_only_admins_read_the_trail(jury, app_ctx):
+def test_only_admins_read_the_trail(client_for, jury, app_ctx):
     for user in (jury.juror, jury.president, jury.candidate, jury.tutor):
-        client = client_for(app_ctx, user)
+        client = client_for(user)
         assert client.get("/admin/journal").status_code == 403
         assert client.get("/admin/journal.csv").status_code == 403
 
 
-def test_every_state_changing_route_leaves_an_event(app_ctx, make_user):
+def test_every_state_changing_route_leaves_an_event(client_for, app_ctx, make_user):
     """Each POST route of the jury, driven through HTTP like a user, adds at least one event."""
-    jury = build_jury(make_user)
+    jury = factories.build_jury(make_user)
     extra_juror = make_user(Role.JUROR, name="Xavier Ajouté")
     other = make_user(Role.CANDIDATE, name="Denis Deuxième")
-    spare = make_submission(other, jury.certification)
+    spare = factories.make_submission(other, jury.certification)
     accommodation = accommodations.add_accommodation(other, "other", "Salle au rez-de-chaussée", actor=jury.admin)
-    admin, juror = client_for(app_ctx, jury.admin), client_for(app_ctx, jury.juror)
+    admin, juror = client_for(jury.admin), client_for(jury.juror)
     a, s = f"/jury/affectations/{jury.assignment.id}", f"/jury/sessions/{jury.session.id}"
     criteria = jury.criteria
     grid = {f"verdict-{c.id}": "acquired" for c in criteria}
@@ -167,10 +168,10 @@ def test_every_state_changing_route_leaves_an_event(app_ctx, make_user):
         if name == "grading.confirm_minutes":
             minutes.confirm_minutes(jury.session, jury.president, minutes.minutes_hash(jury.session))
         if name == "grading.start_deliberation":
-            grade_all(jury, jury.president)
+            factories.grade_all(jury, jury.president)
         before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
-        response = post(client, url() if callable(url) else url, data())
-        assert response.status_code == 303, (name, text_of(response))
+        response = client.submit(url() if callable(url) else url, data())
+        assert response.status_code == 303, (name, response.text)
         db.session.expire_all()
         added = db.session.scalars(select(AuditEvent.action).where(AuditEvent.id > before)).all()
         assert added, f"{name} left no audit event"

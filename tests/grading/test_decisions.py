@@ -10,7 +10,7 @@ from extensions import db
 from grading import GradingError, accommodations, assessments, decisions, minutes, sessions
 from grading.models import AuditEvent, BlocDecision, DecisionRule, Outcome
 from tests import factories
-from tests.grading import SESSION_START, build_jury, client_for, grade_all, jury, make_submission, post, text_of  # noqa: F401
+
 
 
 def _decide_all(jury, outcome: str = "validated", **kwargs) -> list[BlocDecision]:
@@ -28,28 +28,28 @@ def _sign(jury) -> None:
 
 
 def _deliberated(jury, outcome: str = "validated") -> list[BlocDecision]:
-    grade_all(jury, jury.juror)
-    grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
     return _decide_all(jury, outcome)
 
 
 # --- deliberation ----------------------------------------------------------------------------------
 
-def test_no_president_no_deliberation(app_ctx, make_user):
-    jury = build_jury(make_user, president=False)
+def test_no_president_no_deliberation(client_for, app_ctx, make_user):
+    jury = factories.build_jury(make_user, president=False)
     with pytest.raises(GradingError, match="n'a pas de président"):
         decisions.start_deliberation(jury.session, actor=jury.juror)
-    client = client_for(app_ctx, jury.juror)
-    response = post(client, f"/jury/sessions/{jury.session.id}/deliberation", follow_redirects=True)
-    assert "La session n'a pas de président : la délibération ne peut pas commencer." in text_of(response)
+    client = client_for(jury.juror)
+    response = client.submit(f"/jury/sessions/{jury.session.id}/deliberation", follow_redirects=True)
+    assert "La session n'a pas de président : la délibération ne peut pas commencer." in response.text
     assert jury.session.deliberation_started_at is None
 
 
-def test_only_the_president_opens_the_deliberation(jury, app_ctx):
-    assert post(client_for(app_ctx, jury.juror), f"/jury/sessions/{jury.session.id}/deliberation").status_code == 403
-    assert post(client_for(app_ctx, jury.admin), f"/jury/sessions/{jury.session.id}/deliberation").status_code == 403
-    response = post(client_for(app_ctx, jury.president), f"/jury/sessions/{jury.session.id}/deliberation")
+def test_only_the_president_opens_the_deliberation(client_for, jury, app_ctx):
+    assert client_for(jury.juror).submit(f"/jury/sessions/{jury.session.id}/deliberation").status_code == 403
+    assert client_for(jury.admin).submit(f"/jury/sessions/{jury.session.id}/deliberation").status_code == 403
+    response = client_for(jury.president).submit(f"/jury/sessions/{jury.session.id}/deliberation")
     assert response.status_code == 303 and jury.session.deliberation_started_at is not None
 
 
@@ -58,24 +58,24 @@ def test_deciding_needs_an_open_deliberation(jury):
         decisions.decide(jury.assignment, jury.session.blocs[0], "validated", "Motif", actor=jury.president)
 
 
-def test_deciding_before_every_grid_needs_an_override_and_its_reason(jury, app_ctx):
-    grade_all(jury, jury.president)
+def test_deciding_before_every_grid_needs_an_override_and_its_reason(client_for, jury, app_ctx):
+    factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
     bloc = jury.session.blocs[0]
     with pytest.raises(GradingError, match=r"Toutes les grilles n'ont pas été remises \(1 sur 2\)"):
         decisions.decide(jury.assignment, bloc, "validated", "Motif", actor=jury.president)
     with pytest.raises(GradingError):
         decisions.decide(jury.assignment, bloc, "validated", "Motif", actor=jury.president, override=True, override_reason="  ")
-    client = client_for(app_ctx, jury.president)
+    client = client_for(jury.president)
     url = f"/jury/affectations/{jury.assignment.id}/blocs/{bloc.id}/decision"
-    response = post(client, url, {"outcome": "validated", "justification": "Motif"}, follow_redirects=True)
-    assert "Décider sans attendre toutes les grilles" in text_of(response)
+    response = client.submit(url, {"outcome": "validated", "justification": "Motif"}, follow_redirects=True)
+    assert "Décider sans attendre toutes les grilles" in response.text
     assert db.session.scalar(select(BlocDecision)) is None
-    response = post(client, url, {
+    response = client.submit(url, {
         "outcome": "validated", "justification": "Tous les critères démontrés",
         "override": "oui", "override_reason": "Julie Jurée est absente ; son avis a été recueilli oralement.",
     }, follow_redirects=True)
-    assert "Décision enregistrée pour le bloc BC01 : Validé." in text_of(response)
+    assert "Décision enregistrée pour le bloc BC01 : Validé." in response.text
     decision = db.session.scalar(select(BlocDecision))
     assert decision.override_reason.startswith("Julie Jurée est absente")
     assert decision.proposed_outcome == "validated"
@@ -83,8 +83,8 @@ def test_deciding_before_every_grid_needs_an_override_and_its_reason(jury, app_c
 
 def test_the_proposal_follows_the_session_rule(jury):
     first = jury.bloc_criteria(0)[0]
-    grade_all(jury, jury.juror, overrides={first.id: "partial"})
-    grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror, overrides={first.id: "partial"})
+    factories.grade_all(jury, jury.president)
     comparison = assessments.compare_grids(jury.assignment)
     assert decisions.propose(DecisionRule.ALL_ACQUIRED, comparison[0]) is Outcome.NOT_VALIDATED
     assert decisions.propose(DecisionRule.NONE_NOT_ACQUIRED, comparison[0]) is Outcome.VALIDATED
@@ -92,7 +92,7 @@ def test_the_proposal_follows_the_session_rule(jury):
 
 
 def test_a_criterion_not_evaluated_proposes_an_adjournment(jury):
-    grade_all(jury, jury.juror, overrides={jury.bloc_criteria(0)[1].id: "not_evaluated"})
+    factories.grade_all(jury, jury.juror, overrides={jury.bloc_criteria(0)[1].id: "not_evaluated"})
     comparison = assessments.compare_grids(jury.assignment)
     assert decisions.propose(DecisionRule.ALL_ACQUIRED, comparison[0]) is Outcome.ADJOURNED
 
@@ -117,16 +117,16 @@ def test_a_decision_changes_in_place_until_signature(jury):
 
 # --- minutes ---------------------------------------------------------------------------------------
 
-def test_minutes_are_signed_when_every_member_confirmed(jury, app_ctx):
+def test_minutes_are_signed_when_every_member_confirmed(client_for, jury, app_ctx):
     _deliberated(jury)
     sha = minutes.minutes_hash(jury.session)
     minutes.confirm_minutes(jury.session, jury.juror, sha)
     assert not jury.session.is_signed
-    client = client_for(app_ctx, jury.president)
-    page = text_of(client.get(f"/jury/sessions/{jury.session.id}/proces-verbal"))
+    client = client_for(jury.president)
+    page = (client.get(f"/jury/sessions/{jury.session.id}/proces-verbal")).text
     assert sha in page and "En attente" in page
-    response = post(client, f"/jury/sessions/{jury.session.id}/proces-verbal/confirmation", {"confirm": "oui", "sha256": sha}, follow_redirects=True)
-    assert "le procès-verbal est signé" in text_of(response)
+    response = client.submit(f"/jury/sessions/{jury.session.id}/proces-verbal/confirmation", {"confirm": "oui", "sha256": sha}, follow_redirects=True)
+    assert "le procès-verbal est signé" in response.text
     db.session.refresh(jury.session)
     assert jury.session.is_signed and jury.session.minutes_sha256 == sha
     confirmations = minutes.confirmations(jury.session)
@@ -137,8 +137,8 @@ def test_minutes_are_signed_when_every_member_confirmed(jury, app_ctx):
 
 
 def test_minutes_cannot_be_confirmed_while_incomplete_or_changed(jury):
-    grade_all(jury, jury.juror)
-    grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
     first = decisions.decide(jury.assignment, jury.session.blocs[0], "validated", "Motif", actor=jury.president)
     with pytest.raises(GradingError, match="il manque 1 décision"):
@@ -165,25 +165,25 @@ def test_minutes_never_mention_accommodations(jury):
 
 # --- after signature -------------------------------------------------------------------------------
 
-def test_a_signed_decision_is_final_and_corrected_by_a_linked_decision(jury, app_ctx):
+def test_a_signed_decision_is_final_and_corrected_by_a_linked_decision(client_for, jury, app_ctx):
     original = _deliberated(jury, outcome="not_validated")[0]
     _sign(jury)
     with pytest.raises(GradingError, match="définitive"):
         decisions.decide(jury.assignment, original.bloc, "validated", "Changement", actor=jury.president)
-    client = client_for(app_ctx, jury.president)
+    client = client_for(jury.president)
     url = f"/jury/affectations/{jury.assignment.id}/blocs/{original.bloc_id}/decision"
-    response = post(client, url, {"outcome": "validated", "justification": "Changement"}, follow_redirects=True)
-    assert "Rectifier la décision" in text_of(response)
+    response = client.submit(url, {"outcome": "validated", "justification": "Changement"}, follow_redirects=True)
+    assert "Rectifier la décision" in response.text
     db.session.refresh(original)
     assert original.outcome == "not_validated"
-    response = post(client, f"/jury/decisions/{original.id}/rectification",
+    response = client.submit(f"/jury/decisions/{original.id}/rectification",
                     {"outcome": "validated", "justification": "Critère CE2 démontré par la preuve 1", "reason": ""},
                     follow_redirects=True)
-    assert "Indiquez le motif de la rectification." in text_of(response)
-    response = post(client, f"/jury/decisions/{original.id}/rectification",
+    assert "Indiquez le motif de la rectification." in response.text
+    response = client.submit(f"/jury/decisions/{original.id}/rectification",
                     {"outcome": "validated", "justification": "Critère CE2 démontré par la preuve 1", "reason": "Erreur de saisie"},
                     follow_redirects=True)
-    assert "Décision rectifiée pour le bloc BC01 : Validé." in text_of(response)
+    assert "Décision rectifiée pour le bloc BC01 : Validé." in response.text
     db.session.expire_all()
     correction = decisions.effective_decision(jury.assignment, original.bloc_id)
     assert correction.id != original.id and correction.corrects_id == original.id
@@ -193,7 +193,7 @@ def test_a_signed_decision_is_final_and_corrected_by_a_linked_decision(jury, app
     assert event.before["outcome"] == "not_validated" and event.after["corrects_id"] == original.id
     with pytest.raises(GradingError, match="déjà été rectifiée"):
         decisions.correct_decision(db.session.get(BlocDecision, original.id), "adjourned", "x", "y", actor=jury.president)
-    minutes_page = text_of(client.get(f"/jury/sessions/{jury.session.id}/proces-verbal"))
+    minutes_page = (client.get(f"/jury/sessions/{jury.session.id}/proces-verbal")).text
     assert "Rectifications postérieures à la signature" in minutes_page and "Erreur de saisie" in minutes_page
 
 
@@ -214,22 +214,22 @@ def test_a_signed_session_refuses_grading_and_composition_changes(jury, make_use
 
 # --- the candidate's result -------------------------------------------------------------------------
 
-def test_the_candidate_sees_results_only_once_signed(jury, app_ctx):
+def test_the_candidate_sees_results_only_once_signed(client_for, jury, app_ctx):
     _deliberated(jury)
-    client = client_for(app_ctx, jury.candidate)
-    assert "Résultats du jury" not in text_of(client.get("/"))
+    client = client_for(jury.candidate)
+    assert "Résultats du jury" not in (client.get("/")).text
     minutes.confirm_minutes(jury.session, jury.president, minutes.minutes_hash(jury.session))
-    assert "Résultats du jury" not in text_of(client.get("/"))
+    assert "Résultats du jury" not in (client.get("/")).text
     minutes.confirm_minutes(jury.session, jury.juror, minutes.minutes_hash(jury.session))
-    page = text_of(client.get("/"))
+    page = (client.get("/")).text
     assert "Résultats du jury" in page and "Certification obtenue" in page
     assert "Décision motivée pour BC01" in page
 
 
 def test_blocs_validated_earlier_stay_acquired_across_sessions(jury, make_user):
     # First session: BC01 validated, BC02 not validated.
-    grade_all(jury, jury.juror)
-    grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
     bc01, bc02 = jury.session.blocs
     decisions.decide(jury.assignment, bc01, "validated", "Acquis", actor=jury.president)
@@ -242,9 +242,9 @@ def test_blocs_validated_earlier_stay_acquired_across_sessions(jury, make_user):
     version2 = factories.make_certification("RNCP-JURY-V2")
     version2.lineage, version2.version_number = jury.certification.lineage, 2
     db.session.commit()
-    submission = make_submission(jury.candidate, version2)
+    submission = factories.make_submission(jury.candidate, version2)
     second = sessions.create_session(
-        version2, sessions.SessionFields(starts_at=SESSION_START + timedelta(days=90), place="Salle 4"),
+        version2, sessions.SessionFields(starts_at=factories.SESSION_START + timedelta(days=90), place="Salle 4"),
         actor=jury.admin, blocs=[version2.blocs[1]],
     )
     sessions.add_member(second, jury.president, actor=jury.admin, is_president=True, is_external=True)

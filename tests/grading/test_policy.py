@@ -4,7 +4,8 @@ from accounts.models import Role
 from accounts.policy import Permission, may
 from authorization.scopes import visible_submission_ids
 from extensions import db
-from tests.grading import jury, make_submission  # noqa: F401
+from tests import factories
+
 
 
 def _visible(user) -> set[int]:
@@ -12,7 +13,7 @@ def _visible(user) -> set[int]:
 
 
 def test_jurors_see_the_submissions_of_their_sessions_only(jury, make_user):
-    unassigned = make_submission(make_user(Role.CANDIDATE), jury.certification)
+    unassigned = factories.make_submission(make_user(Role.CANDIDATE), jury.certification)
     outsider = make_user(Role.JUROR)
     assert _visible(jury.juror) == {jury.submission.id}
     assert _visible(jury.president) == {jury.submission.id}

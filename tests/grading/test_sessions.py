@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from accounts.models import Role
+from core.timeutil import paris_to_utc
 from extensions import db
 from grading import GradingError, accommodations, sessions, slots
 from grading.models import AuditEvent, JuryMember
 from tests import factories
-from tests.grading import SESSION_START, add_role, build_jury, client_for, jury, make_submission, post, text_of  # noqa: F401
+
 
 
 def test_a_new_session_evaluates_every_bloc_and_is_audited(jury):
@@ -21,12 +22,12 @@ def test_a_new_session_evaluates_every_bloc_and_is_audited(jury):
 
 
 def test_paris_wall_clock_is_stored_as_utc():
-    assert sessions.paris_to_utc(datetime(2026, 6, 15, 9, 0)) == datetime(2026, 6, 15, 7, 0)
-    assert sessions.paris_to_utc(datetime(2026, 1, 15, 9, 0)) == datetime(2026, 1, 15, 8, 0)
+    assert paris_to_utc(datetime(2026, 6, 15, 9, 0)) == datetime(2026, 6, 15, 7, 0)
+    assert paris_to_utc(datetime(2026, 1, 15, 9, 0)) == datetime(2026, 1, 15, 8, 0)
 
 
 def test_the_candidates_tutor_cannot_be_added_to_the_jury(jury):
-    add_role(jury.tutor, Role.JUROR)  # a tutor who is also a juror elsewhere
+    factories.add_role(jury.tutor, Role.JUROR)  # a tutor who is also a juror elsewhere
     with pytest.raises(GradingError) as refused:
         sessions.add_member(jury.session, jury.tutor, actor=jury.admin)
     message = str(refused.value)
@@ -35,33 +36,33 @@ def test_the_candidates_tutor_cannot_be_added_to_the_jury(jury):
 
 
 def test_a_submission_whose_tutor_sits_cannot_be_assigned(app_ctx, make_user):
-    jury = build_jury(make_user)
+    jury = factories.build_jury(make_user)
     other_candidate = make_user(Role.CANDIDATE, name="Bruno Candidat")
-    add_role(jury.juror, Role.TUTOR)  # Julie Jurée is also Bruno's tutor
-    submission = make_submission(other_candidate, jury.certification, tutors=[jury.juror])
+    factories.add_role(jury.juror, Role.TUTOR)  # Julie Jurée is also Bruno's tutor
+    submission = factories.make_submission(other_candidate, jury.certification, tutors=[jury.juror])
     with pytest.raises(GradingError) as refused:
         sessions.assign_submission(jury.session, submission, actor=jury.admin)
     assert "Julie Jurée" in str(refused.value) and "Bruno Candidat" in str(refused.value)
 
 
-def test_the_tutor_refusal_is_shown_on_screen(app_ctx, make_user):
-    jury = build_jury(make_user)
-    add_role(jury.tutor, Role.JUROR)
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, f"/jury/sessions/{jury.session.id}/membres", {"user_id": jury.tutor.id}, follow_redirects=True)
-    html = text_of(response)
+def test_the_tutor_refusal_is_shown_on_screen(client_for, app_ctx, make_user):
+    jury = factories.build_jury(make_user)
+    factories.add_role(jury.tutor, Role.JUROR)
+    admin = client_for(jury.admin)
+    response = admin.submit(f"/jury/sessions/{jury.session.id}/membres", {"user_id": jury.tutor.id}, follow_redirects=True)
+    html = response.text
     assert "Théo Tuteur est tuteur ou tutrice de Camille Candidate" in html
 
 
-def test_fewer_than_half_external_members_is_a_warning_not_a_refusal(app_ctx, make_user):
-    jury = build_jury(make_user)
+def test_fewer_than_half_external_members_is_a_warning_not_a_refusal(client_for, app_ctx, make_user):
+    jury = factories.build_jury(make_user)
     assert sessions.composition_warnings(jury.session) == []  # 1 external of 2
     third = make_user(Role.JUROR, name="Xavier Interne")
     sessions.add_member(jury.session, third, actor=jury.admin)
     warnings = sessions.composition_warnings(jury.session)
     assert any("Moins de la moitié" in w and "(1 sur 3)" in w for w in warnings)
-    admin = client_for(app_ctx, jury.admin)
-    assert "Moins de la moitié des membres" in text_of(admin.get(f"/jury/sessions/{jury.session.id}"))
+    admin = client_for(jury.admin)
+    assert "Moins de la moitié des membres" in (admin.get(f"/jury/sessions/{jury.session.id}")).text
 
 
 def test_exactly_one_president(jury, make_user):
@@ -74,14 +75,14 @@ def test_exactly_one_president(jury, make_user):
 
 
 def test_a_session_without_president_is_flagged(app_ctx, make_user):
-    jury = build_jury(make_user, president=False)
+    jury = factories.build_jury(make_user, president=False)
     assert any("pas de président" in w for w in sessions.composition_warnings(jury.session))
 
 
 def test_only_submissions_of_the_same_certification_version(jury, make_user):
     other_version = factories.make_certification("RNCP-AUTRE")
     candidate = make_user(Role.CANDIDATE)
-    submission = make_submission(candidate, other_version)
+    submission = factories.make_submission(candidate, other_version)
     assert submission not in sessions.assignable_submissions(jury.session)
     with pytest.raises(GradingError, match="même version de certification"):
         sessions.assign_submission(jury.session, submission, actor=jury.admin)
@@ -95,25 +96,25 @@ def test_a_juror_must_hold_the_juror_role(jury, make_user):
 # --- interview slots -------------------------------------------------------------------------------
 
 def test_slot_duration_is_interview_plus_questionnaire(jury):
-    slot = slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    slot = slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
     assert slot.duration_minutes == 30 and not slot.extended
-    assert slot.ends_at == SESSION_START + timedelta(minutes=30)
+    assert slot.ends_at == factories.SESSION_START + timedelta(minutes=30)
 
 
 def test_extra_time_lengthens_the_slot_by_the_certification_ratio(jury):
     accommodations.add_accommodation(jury.candidate, "extra_time", "Trouble dys attesté", actor=jury.admin)
-    slot = slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    slot = slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
     assert (slot.duration_minutes, slot.extended) == (40, True)  # 30 min × 4/3
 
 
 def test_overlapping_slots_are_refused(jury, make_user):
     candidate = make_user(Role.CANDIDATE, name="Denis Suivant")
-    second = sessions.assign_submission(jury.session, make_submission(candidate, jury.certification), actor=jury.admin)
-    slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+    second = sessions.assign_submission(jury.session, factories.make_submission(candidate, jury.certification), actor=jury.admin)
+    slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
     with pytest.raises(GradingError, match="chevauche celui de Camille Candidate"):
-        slots.plan_slot(second, SESSION_START + timedelta(minutes=20), actor=jury.admin)
-    slot = slots.plan_slot(second, SESSION_START + timedelta(minutes=30), actor=jury.admin)
-    assert slot.starts_at == SESSION_START + timedelta(minutes=30)
+        slots.plan_slot(second, factories.SESSION_START + timedelta(minutes=20), actor=jury.admin)
+    slot = slots.plan_slot(second, factories.SESSION_START + timedelta(minutes=30), actor=jury.admin)
+    assert slot.starts_at == factories.SESSION_START + timedelta(minutes=30)
 
 
 def test_no_slot_when_the_rules_define_no_interview(jury):
@@ -121,26 +122,26 @@ def test_no_slot_when_the_rules_define_no_interview(jury):
     jury.certification.questionnaire_minutes = None
     db.session.commit()
     with pytest.raises(GradingError, match="ne prévoit pas d'entretien"):
-        slots.plan_slot(jury.assignment, SESSION_START, actor=jury.admin)
+        slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
 
 
-def test_slot_planning_through_the_form(jury, app_ctx):
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, f"/jury/affectations/{jury.assignment.id}/creneau", {"starts_at": "2026-06-15T09:00"}, follow_redirects=True)
-    assert "planifié (30 minutes)" in text_of(response)
-    assert jury.assignment.slot.starts_at == SESSION_START
+def test_slot_planning_through_the_form(client_for, jury, app_ctx):
+    admin = client_for(jury.admin)
+    response = admin.submit(f"/jury/affectations/{jury.assignment.id}/creneau", {"starts_at": "2026-06-15T09:00"}, follow_redirects=True)
+    assert "planifié (30 minutes)" in response.text
+    assert jury.assignment.slot.starts_at == factories.SESSION_START
 
 
-def test_admin_creates_and_edits_a_session_through_the_forms(app_ctx, make_user):
+def test_admin_creates_and_edits_a_session_through_the_forms(client_for, app_ctx, make_user):
     admin = make_user(Role.ADMIN)
     certification = factories.make_certification("RNCP-FORM")
-    client = client_for(app_ctx, admin)
-    response = post(client, "/jury/sessions/nouvelle", {
+    client = client_for(admin)
+    response = client.submit("/jury/sessions/nouvelle", {
         "certification_id": certification.id, "starts_at": "2026-07-01T14:00", "place": "", "video_link": "",
         "decision_rule": "none_not_acquired",
     })
-    assert "Indiquez un lieu ou un lien" in text_of(response)
-    response = post(client, "/jury/sessions/nouvelle", {
+    assert "Indiquez un lieu ou un lien" in response.text
+    response = client.submit("/jury/sessions/nouvelle", {
         "certification_id": certification.id, "starts_at": "2026-07-01T14:00", "place": "Salle B",
         "video_link": "https://visio.example.fr/jury", "decision_rule": "none_not_acquired",
     })
@@ -148,12 +149,12 @@ def test_admin_creates_and_edits_a_session_through_the_forms(app_ctx, make_user)
     session_url = response.headers["Location"]
     session_id = int(session_url.rsplit("/", 1)[1])
     bloc = certification.blocs[1]
-    response = post(client, f"/jury/sessions/{session_id}/modifier", {
+    response = client.submit(f"/jury/sessions/{session_id}/modifier", {
         "starts_at": "2026-07-01T15:00", "place": "Salle C", "video_link": "", "decision_rule": "all_acquired",
         "bloc_ids": [bloc.id],
     })
     assert response.status_code == 303
-    page = text_of(client.get(session_url))
+    page = (client.get(session_url)).text
     assert "Salle C" in page and "01/07/2026 à 15:00" in page and "BC02" in page
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.session_id == session_id).order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["session.created", "session.updated"]
