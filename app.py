@@ -87,7 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from evidence.views import pages as evidence_views
     from grading.views import audit as grading_audit_views
     from grading import views as grading_views
-    from exports import views as grading_export_views
+    from exports import views as export_views
+    from jobs import views as job_views
     from referentials import cli as referential_cli
     from referentials import views as referential_views
     from portfolio import views as portfolio_views
@@ -96,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         core_views.bp, accounts_views.bp, accounts_cli.cli, demo.cli,
         portfolio_views.bp, referential_views.bp, referential_cli.cli,
         evidence_views.bp, file_views.bp, search_views.bp, storage_cli.cli, search_cli.cli,
-        grading_views.bp, grading_audit_views.bp, grading_export_views.bp,
+        grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
