@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from exports import views as export_views
     from grading import views as grading_views
     from grading.views import audit as grading_audit_views
+    from jobs import views as job_views
     from portfolio import views as portfolio_views
     from referentials import cli as referential_cli
     from referentials import views as referential_views
@@ -94,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
-        grading_views.bp, grading_audit_views.bp, export_views.bp,
+        grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -33,7 +33,7 @@ from accounts.models import Role  # noqa: E402
 from app import create_app  # noqa: E402
 from documents import RenderReport, render_docx, render_pdf  # noqa: E402
 from jobs.queue import huey  # noqa: E402
-from exports.services import build_document  # noqa: E402
+from exports.tasks import build_document  # noqa: E402
 from tests.factories import make_reference_submission  # noqa: E402
 
 

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, render_template, send_from_directory
 from flask_login import current_user
 
 from accounts.models import Role
-from accounts.policy import Permission, authorize, public, requires
+from accounts.policy import Permission, public, requires
 from evidence import services as evidence_services
 from grading import assessments as jury_assessments
 from grading import decisions as jury_decisions
-from jobs.services import get_job
 from portfolio import services as portfolio_services
 
 bp = Blueprint("core", __name__)
@@ -44,11 +43,3 @@ def htmx_script():
         abort(404)
     response = send_from_directory(HTMX_DIST, "htmx.min.js", mimetype="text/javascript", max_age=3600)
     return response
-
-
-@bp.route("/taches/<job_id>")
-@requires(Permission.VIEW_JOB)
-def job_status(job_id: str):
-    job = get_job(job_id)
-    authorize(Permission.VIEW_JOB, job)
-    return render_template("jobs/_job_status.html", job=job)

@@ -39,7 +39,6 @@ class DossierContext:
 
     candidate_name: str
     certification: Certification
-    session_label: str = ""
     submitted_at: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -73,7 +72,6 @@ def build_dossier(snapshot: dict, context: DossierContext) -> Document:
             [
                 context.candidate_name,
                 f"Certification : {certification.code or certification.key} (version {certification.version_number})",
-                *( [f"Session : {context.session_label}"] if context.session_label else []),
                 f"Dépôt du {context.submitted_at}" if context.submitted_at else f"Édité le {format_paris(utcnow(), '%d/%m/%Y')}",
             ],
         ),

@@ -1,85 +1,73 @@
-"""Exports of a submission's documents (validation dossier, jury grid) as background jobs.
+"""Exports, as the views and other packages ask for them: start one, resume one, the blank grid,
+and the stored objects that export results hold (which storage garbage collection must keep).
 
-The job builds the document model, renders it, keeps the file in the object store and records
-its key, name and page count as the job's result; the web layer polls the job for progress.
+The documents themselves are built and rendered by the jobs in `exports.tasks`.
 """
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
+from sqlalchemy import select
 
-from storage.access import object_store
-from core.timeutil import format_paris
-from documents import RenderReport, render_docx, render_pdf
 from extensions import db
-from jobs.services import job_task, report_progress
+from jobs.models import Job, JobState
+from jobs.services import enqueue, rerun
 
-from exports.dossier import DossierContext, build_dossier
+from exports.grid import build_blank_grid
+from exports.results import (
+    FORMATS, JOB_KINDS, KINDS, SESSION_EXPORT, SUBMISSION_EXPORT, ExportError, ExportResult, blank_grid_filename,
+)
+from exports.tasks import export_session_bundle, export_submission, render
+from grading import audit
+from grading.models import JurySession
 from portfolio.models import Submission
-from portfolio.submissions import snapshot_of
-
-FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-KINDS = {"dossier": "Dossier de validation", "grille": "Grille d'évaluation"}
+from referentials.models import Certification
 
 
-class ExportError(Exception):
-    """An export that cannot be produced; the message is French and safe to show."""
+def start_submission_export(submission: Submission, kind: str, fmt: str, actor) -> Job:
+    """Queue the export of one document (`kind` of KINDS, `fmt` of FORMATS) of a submission."""
+    if kind not in KINDS or fmt not in FORMATS:
+        raise ExportError("Type de document ou format inconnu.")
+    return enqueue(
+        export_submission, SUBMISSION_EXPORT, f"{KINDS[kind]} ({fmt.upper()})", created_by_id=actor.id,
+        result=ExportResult(document=kind, submission_id=submission.id).to_json(),
+        submission_id=submission.id, document_kind=kind, fmt=fmt,
+    )
 
 
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower() or "document"
+def start_session_export(session: JurySession, actor) -> Job:
+    """Queue the ZIP of every dossier and grid of a session; the export is on the audit trail."""
+    # Dossiers hold personal data: who exported a whole session is on the record (committed with the job).
+    audit.record("session.exported", "session", session.id, actor=actor, session_id=session.id)
+    return enqueue(
+        export_session_bundle, SESSION_EXPORT, f"Export de la session du {session.starts_at:%d/%m/%Y}",
+        created_by_id=actor.id, result=ExportResult(session_id=session.id).to_json(), session_id=session.id,
+    )
 
 
-def build_document(submission: Submission, kind: str):
-    """The document model of `kind` for this submission, and the problems met while building it."""
-    if kind == "dossier":
-        portfolio = submission.portfolio
-        context = DossierContext(
-            candidate_name=portfolio.candidate.full_name,
-            certification=portfolio.certification,
-            submitted_at=format_paris(submission.submitted_at, "%d/%m/%Y"),
-        )
-        return build_dossier(snapshot_of(submission), context), context.problems
-    if kind == "grille":
-        from exports.grid import build_submission_grid
-
-        return build_submission_grid(submission), []
-    raise ExportError(f"Type de document inconnu : {kind}.")
+def resume_session_export(job: Job, actor) -> Job:
+    """Run an interrupted session export again under the same job; the files already made are kept."""
+    session_id = ExportResult.from_json(job.result).session_id
+    if job.kind != SESSION_EXPORT or job.state == JobState.DONE or session_id is None:
+        raise ExportError("Seul un export de session interrompu peut être repris.")
+    audit.record("session.export_resumed", "session", session_id, actor=actor, session_id=session_id,
+                 after={"job_id": job.id})
+    return rerun(job, export_session_bundle, session_id=session_id)
 
 
-def render(document, fmt: str) -> tuple[bytes, RenderReport]:
-    report = RenderReport()
-    if fmt == "pdf":
-        return render_pdf(document, report), report
-    if fmt == "docx":
-        return render_docx(document), report
-    raise ExportError(f"Format inconnu : {fmt}.")
+def blank_grid(certification: Certification, fmt: str) -> tuple[bytes, str]:
+    """The blank jury grid of a certification in `fmt`, and its file name."""
+    if fmt not in FORMATS:
+        raise ExportError(f"Format inconnu : {fmt}.")
+    data, _ = render(build_blank_grid(certification), fmt)
+    return data, blank_grid_filename(certification, fmt)
 
 
-@job_task
-def export_submission(job_id: str, submission_id: int, document_kind: str, fmt: str) -> dict:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None:
-        raise ExportError("Le dépôt n'existe plus.")
-    report_progress(job_id, 0, 3, "Assemblage du document…")
-    kind = document_kind
-    document, problems = build_document(submission, kind)
-    report_progress(job_id, 1, 3, f"Mise en page ({fmt.upper()})…")
-    data, report = render(document, fmt)
-    report_progress(job_id, 2, 3, "Enregistrement du fichier…")
-    ref = object_store().put(io.BytesIO(data), len(data))
-    candidate = submission.portfolio.candidate.full_name
-    filename = f"{slug(KINDS[kind])}-{slug(candidate)}-depot-{submission.number}.{fmt}"
-    minimum = submission.portfolio.certification.dossier_min_pages if kind == "dossier" else None
-    return {
-        "object_key": ref.key,
-        "filename": filename,
-        "media_type": FORMATS[fmt],
-        "size": ref.size,
-        "pages": report.page_count if fmt == "pdf" else None,
-        "minimum_pages": minimum,
-        "problems": problems,
-        "submission_id": submission.id,
-    }
+def stored_object_keys() -> set[str]:
+    """Object-store keys that export results point at (files, session archives and their parts).
+
+    Storage garbage collection must keep them: no evidence version references them.
+    """
+    query = select(Job.result).where(Job.kind.in_(JOB_KINDS), Job.result.is_not(None))
+    keys: set[str] = set()
+    for data in db.session.scalars(query):
+        keys |= ExportResult.from_json(data).object_keys
+    return keys

@@ -1,69 +1,104 @@
-"""Bulk export of a jury session (ZIP of every dossier and grid), started and resumed here."""
+"""Export screens: start a submission's or a session's export, resume a session's, download any
+export's file, and the blank grid of a certification."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 
 from accounts.policy import Permission, authorize, requires
-from storage.access import send_stored_file
 from extensions import db
-from jobs.models import JobState
-from jobs.services import enqueue, get_job
+from jobs.models import Job, JobState
+from jobs.services import get_job
+from jobs.views import JobOutcome, job_response, show_outcome
+from storage.access import send_stored_file
 
-from grading import audit
-from exports.bundle import export_session_bundle
+from exports import services
+from exports.results import FORMATS, JOB_KINDS, ExportError, ExportResult
 from grading.models import JurySession
+from portfolio.models import Submission
+from referentials.models import Certification
 
-bp = Blueprint("grading_exports", __name__)
+bp = Blueprint("exports", __name__)
 
 
-def _respond(job):
-    if request.htmx:
-        return render_template("jobs/_job_status.html", job=job)
-    return redirect(url_for("core.job_status", job_id=job.id), code=303)
+def _outcome_context(job: Job) -> dict:
+    export = ExportResult.from_json(job.result)
+    if export.is_session_bundle:
+        back_link = ("Retour à la session", url_for("grading.session", session_id=export.session_id))
+    elif export.submission_id is not None:
+        back_link = ("Retour au dépôt", url_for("portfolio.submission", submission_id=export.submission_id))
+    else:
+        back_link = None
+    return {"export": export, "back_link": back_link}
+
+
+@bp.record_once
+def _show_exports_on_job_pages(state) -> None:
+    show_outcome(state.app, JOB_KINDS, JobOutcome("exports/_job_outcome.html", _outcome_context))
+
+
+@bp.route("/depots/<int:submission_id>/exports", methods=["POST"])
+@requires(Permission.EXPORT_SUBMISSION)
+def start_submission_export(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    authorize(Permission.EXPORT_SUBMISSION, submission)
+    kind, fmt = request.form.get("kind", ""), request.form.get("format", "")
+    if kind == "grille":
+        authorize(Permission.EXPORT_GRID, submission)
+    try:
+        job = services.start_submission_export(submission, kind, fmt, current_user)
+    except ExportError:
+        abort(400)
+    return job_response(job)
 
 
 @bp.route("/jury/sessions/<int:session_id>/export", methods=["POST"])
 @requires(Permission.MANAGE_JURY)
-def start(session_id: int):
+def start_session_export(session_id: int):
     session = db.session.get(JurySession, session_id) or abort(404)
-    # Dossiers hold personal data: who exported a whole session is on the record.
-    audit.record("session.exported", "session", session.id, actor=current_user, session_id=session.id)
-    db.session.commit()
-    job = enqueue(
-        export_session_bundle, "session-export", f"Export de la session du {session.starts_at:%d/%m/%Y}",
-        created_by_id=current_user.id, session_id=session.id,
-    )
-    return _respond(job)
+    return job_response(services.start_session_export(session, current_user))
 
 
 @bp.route("/jury/exports/<job_id>/reprendre", methods=["POST"])
 @requires(Permission.MANAGE_JURY)
-def resume(job_id: str):
-    """Run an interrupted bulk export again under the same job; finished files are kept."""
+def resume_session_export(job_id: str):
     job = get_job(job_id)
     authorize(Permission.VIEW_JOB, job)
-    if job.kind != "session-export" or job.state == JobState.DONE:
+    try:
+        job = services.resume_session_export(job, current_user)
+    except ExportError:
         abort(400)
-    session_id = (job.result or {}).get("session_id") or request.form.get("session_id", type=int)
-    if session_id is None:
-        abort(400)
-    job.state = JobState.QUEUED.value
-    job.error = None
-    audit.record("session.export_resumed", "session", session_id, actor=current_user, session_id=session_id,
-                 after={"job_id": job.id})
-    db.session.commit()
-    export_session_bundle(job.id, session_id=session_id)
-    db.session.expire_all()
-    return _respond(get_job(job_id))
+    return job_response(job)
 
 
-@bp.route("/jury/exports/<job_id>/archive")
-@requires(Permission.MANAGE_JURY)
+@bp.route("/jury/exports/<job_id>/archive")  # where session ZIPs were first downloaded from
+@bp.route("/exports/<job_id>/fichier")  # the address url_for builds: this rule is registered first
+@requires(Permission.VIEW_JOB)
 def download(job_id: str):
+    """The file of any finished export job, for whom may still export what it holds."""
     job = get_job(job_id)
     authorize(Permission.VIEW_JOB, job)
-    result = job.result or {}
-    if job.kind != "session-export" or job.state != JobState.DONE or "object_key" not in result:
+    export = ExportResult.from_json(job.result)
+    if job.kind not in JOB_KINDS or job.state != JobState.DONE or export.object_key is None:
         abort(404)
-    return send_stored_file(result["object_key"], result["filename"], "application/zip")
+    if export.is_session_bundle:
+        authorize(Permission.MANAGE_JURY)
+    else:
+        submission = db.session.get(Submission, export.submission_id) if export.submission_id else None
+        authorize(Permission.EXPORT_GRID if export.document == "grille" else Permission.EXPORT_SUBMISSION, submission)
+    return send_stored_file(export.object_key, export.filename, export.media_type)
+
+
+@bp.route("/referentiels/<int:certification_id>/grille-vierge.<fmt>")
+@requires(Permission.VIEW_JURY_SESSION)
+def blank_grid(certification_id: int, fmt: str):
+    """The blank jury grid of a certification, for juries who print it before the session."""
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    try:
+        data, filename = services.blank_grid(certification, fmt)
+    except ExportError:
+        abort(404)
+    return Response(
+        data, mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

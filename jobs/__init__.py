@@ -1,1 +1,4 @@
-"""Background jobs (huey) with their state and progress kept in the database for the web layer."""
+"""Background jobs (huey) with their state and progress kept in the database, and the job page.
+
+Below every domain package: it imports only core, accounts, extensions and config.
+"""

@@ -76,20 +76,42 @@ def job_task(fn: Callable) -> Callable:
     return run
 
 
-def enqueue(task: Callable, kind: str, title: str, created_by_id: int | None = None, **kwargs) -> Job:
-    """Record a queued Job, commit, then hand it to the queue (so the worker always finds the row)."""
-    job = Job(id=str(uuid.uuid4()), kind=kind, title=title, created_by_id=created_by_id)
+def enqueue(
+    task: Callable, kind: str, title: str, created_by_id: int | None = None, result: dict | None = None, **kwargs
+) -> Job:
+    """Record a queued Job, commit, then hand it to the queue (so the worker always finds the row).
+
+    `result` is what the job's page may show before the task returns (e.g. what the job is about);
+    the task's return value replaces it.
+    """
+    job = Job(id=str(uuid.uuid4()), kind=kind, title=title, created_by_id=created_by_id, result=result)
     db.session.add(job)
     db.session.commit()
-    job_id = job.id
+    return _hand_over(job.id, task, kwargs)
+
+
+def rerun(job: Job, task: Callable, **kwargs) -> Job:
+    """Queue an unfinished job again under the same id; its result so far is kept for the task."""
+    job.state = JobState.QUEUED.value
+    job.error = None
+    db.session.commit()
+    return _hand_over(job.id, task, kwargs)
+
+
+def _hand_over(job_id: str, task: Callable, kwargs: dict) -> Job:
+    """Queue the task (immediate mode: run it now) and return the job row as it stands after."""
     task(job_id, **kwargs)
     db.session.expire_all()
     return db.session.get(Job, job_id)
 
 
+def save_result(job_id: str, result: dict) -> None:
+    """Record what a running job has done so far (a resumable task reads it back when run again)."""
+    _update(job_id, result=result)
+
+
 def get_job(job_id: str) -> Job | None:
     return db.session.get(Job, job_id)
-
 
 
 def object_keys_in_results() -> set[str]:

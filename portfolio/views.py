@@ -9,11 +9,8 @@ from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
 from accounts.services import active_users_with
 from evidence.models import Evidence
-from storage.access import send_stored_file
 from extensions import db
-from jobs.services import enqueue, get_job
 
-from exports import services as exports
 from portfolio import services, submissions
 from portfolio.coverage import CoverageStatus, compute_coverage
 from portfolio.forms import EnrolmentForm, TutorsForm
@@ -138,37 +135,3 @@ def set_tutors(portfolio_id: int):
     else:
         flash("Choix de tuteurs invalide.", "error")
     return redirect(url_for("portfolio.manage", _anchor=f"portefeuille-{portfolio.id}"), code=303)
-
-
-# --- exports ----------------------------------------------------------------------------------
-
-@bp.route("/depots/<int:submission_id>/exports", methods=["POST"])
-@requires(Permission.EXPORT_SUBMISSION)
-def start_export(submission_id: int):
-    submission = db.session.get(Submission, submission_id)
-    authorize(Permission.EXPORT_SUBMISSION, submission)
-    kind, fmt = request.form.get("kind", ""), request.form.get("format", "")
-    if kind not in exports.KINDS or fmt not in exports.FORMATS:
-        abort(400)
-    if kind == "grille" and not (current_user.has_role(Role.JUROR) or current_user.has_role(Role.ADMIN)):
-        abort(403)
-    job = enqueue(
-        exports.export_submission, "export", f"{exports.KINDS[kind]} ({fmt.upper()})",
-        created_by_id=current_user.id, submission_id=submission.id, document_kind=kind, fmt=fmt,
-    )
-    if request.htmx:
-        return render_template("jobs/_job_status.html", job=job)
-    return redirect(url_for("core.job_status", job_id=job.id), code=303)
-
-
-@bp.route("/exports/<job_id>/fichier")
-@requires(Permission.EXPORT_SUBMISSION)
-def download_export(job_id: str):
-    job = get_job(job_id)
-    authorize(Permission.VIEW_JOB, job)
-    result = job.result or {}
-    if job.kind != "export" or "object_key" not in result:
-        abort(404)
-    submission = db.session.get(Submission, result["submission_id"])
-    authorize(Permission.EXPORT_SUBMISSION, submission)
-    return send_stored_file(result["object_key"], result["filename"], result["media_type"])

@@ -110,22 +110,3 @@ def export(certification_id: int):
         mimetype="application/yaml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-@bp.route("/referentiels/<int:certification_id>/grille-vierge.<fmt>")
-@requires(Permission.VIEW_JURY_SESSION)
-def blank_grid(certification_id: int, fmt: str):
-    """The blank jury grid of a certification, for juries who print it before the session."""
-    from exports.grid import build_blank_grid
-
-    from exports.services import FORMATS, render, slug
-
-    certification = db.session.get(Certification, certification_id) or abort(404)
-    if fmt not in FORMATS:
-        abort(404)
-    data, _ = render(build_blank_grid(certification), fmt)
-    filename = f"grille-vierge-{slug(certification.lineage)}-v{certification.version_number}.{fmt}"
-    return Response(
-        data, mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )

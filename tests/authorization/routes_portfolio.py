@@ -1,4 +1,4 @@
-from tests.authorization.cases import ADMIN_ONLY, ANY_USER, DOWNLOADED, Case, expect
+from tests.authorization.cases import ADMIN_ONLY, ANY_USER, Case, expect
 
 OWN_VIEW = expect(302, 200, 200, 403, 200)  # the candidate, their tutor, admins
 FOREIGN_VIEW = expect(302, 403, 403, 403, 200)
@@ -23,18 +23,3 @@ ROUTES = {
     "referentials.confirm": Case("POST", lambda w: "/admin/referentiels/confirmer", expect(302, 403, 403, 403, 303)),
     "referentials.export": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/export", ADMIN_ONLY),
 }
-
-ROUTES.update({
-    # The owner, jurors of the session and admins export; a tutor may not.
-    "portfolio.start_export": Case(
-        "POST", lambda w: f"/depots/{w['own_submission'].id}/exports", expect(302, 303, 403, 403, 303),
-        data=lambda w: {"kind": "dossier", "format": "docx"},
-    ),
-    "portfolio.download_export": Case(
-        "GET", lambda w: f"/exports/{w['admin_export_job']}/fichier", expect(302, 403, 403, 403, DOWNLOADED)
-    ),
-})
-
-ROUTES["referentials.blank_grid"] = Case(
-    "GET", lambda w: f"/referentiels/{w['certification'].id}/grille-vierge.docx", expect(302, 403, 403, 200, 200)
-)

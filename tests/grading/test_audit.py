@@ -151,16 +151,16 @@ def test_every_state_changing_route_leaves_an_event(client_for, app_ctx, make_us
             "outcome": "validated", "justification": "Motif", "override": "oui", "override_reason": "Absence"}),
         ("grading.confirm_minutes", juror, s + "/proces-verbal/confirmation", lambda: {
             "confirm": "oui", "sha256": minutes.minutes_hash(jury.session)}),
-        ("grading_exports.start", admin, s + "/export", dict),
+        ("exports.start_session_export", admin, s + "/export", dict),
         ("grading.correct_decision", juror, lambda: f"/jury/decisions/{jury.assignment.decisions[0].id}/rectification",
          lambda: {"outcome": "adjourned", "justification": "Motif", "reason": "Erreur"}),
     ]
     post_endpoints = {
         rule.endpoint for rule in app_ctx.url_map.iter_rules()
-        if rule.endpoint.startswith("grading") and "POST" in rule.methods
+        if (rule.endpoint.startswith("grading") or rule.endpoint.endswith("_session_export")) and "POST" in rule.methods
     }
     # Resuming needs an interrupted export; test_bundle drives it and checks its event.
-    assert {name for name, *_ in steps} == post_endpoints - {"grading_exports.resume"}
+    assert {name for name, *_ in steps} == post_endpoints - {"exports.resume_session_export"}
     for name, client, url, data in steps:
         if name == "grading.decide":  # every bloc decided, so the minutes can be confirmed next
             for bloc in jury.session.blocs[1:]:

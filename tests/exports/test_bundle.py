@@ -4,14 +4,16 @@ import zipfile
 
 from storage.access import object_store
 from extensions import db
-from exports.bundle import export_session_bundle, planned_files
+from exports.bundle import planned_files
+from exports.results import ExportResult
+from exports.tasks import export_session_bundle
 from jobs.models import Job, JobState
 from jobs.services import enqueue
 from tests.grading import client_for, jury, post  # noqa: F401
 
 
 def _zip(job) -> zipfile.ZipFile:
-    with object_store().open(job.result["object_key"]) as stream:
+    with object_store().open(ExportResult.from_json(job.result).object_key) as stream:
         return zipfile.ZipFile(io.BytesIO(stream.read()))
 
 

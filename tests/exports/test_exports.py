@@ -16,7 +16,8 @@ from storage.access import object_store
 from documents import pdf_page_count
 from jobs.models import JobState
 from jobs.services import enqueue
-from exports import services as exports
+from exports.results import ExportResult
+from exports.tasks import export_submission
 from portfolio.submissions import submit_portfolio
 from tests import factories
 
@@ -28,17 +29,18 @@ def reference(app_ctx, make_user):
 
 def _export(submission, kind, fmt, user=None):
     """Immediate mode: the export job runs inside enqueue()."""
-    job = enqueue(exports.export_submission, "export", "Export", created_by_id=user.id if user else None,
+    job = enqueue(export_submission, "export", "Export", created_by_id=user.id if user else None,
                   submission_id=submission.id, document_kind=kind, fmt=fmt)
     assert job.state == JobState.DONE, job.error
-    with object_store().open(job.result["object_key"]) as stream:
-        return job, stream.read()
+    result = ExportResult.from_json(job.result)
+    with object_store().open(result.object_key) as stream:
+        return result, stream.read()
 
 
 def test_reference_dossier_pdf_has_title_contents_images_and_excerpts(reference, tmp_path):
-    job, pdf = _export(reference, "dossier", "pdf")
+    result, pdf = _export(reference, "dossier", "pdf")
     pages = pdf_page_count(pdf)
-    assert pages >= 60 and job.result["pages"] == pages
+    assert pages >= 60 and result.pages == pages
     reader = PdfReader(io.BytesIO(pdf))
     title_text = reader.pages[0].extract_text()
     assert "Dossier de validation" in title_text and "Jeanne Référence" in title_text
@@ -67,7 +69,7 @@ def test_reference_dossier_pdf_has_title_contents_images_and_excerpts(reference,
 
 
 def test_reference_dossier_docx_has_headings_toc_and_page_fields(reference):
-    job, data = _export(reference, "dossier", "docx")
+    _, data = _export(reference, "dossier", "docx")
     document = WordDocument(io.BytesIO(data))
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert ("Heading 1", headings[1][1]) == headings[1] and any(t.startswith("BC01") for _, t in headings)
@@ -106,11 +108,11 @@ def test_corrupt_image_and_missing_object_are_visible_not_silent(app_ctx, make_u
     submission = submit_portfolio(portfolio, candidate)
     object_store().delete(version.object_key)
 
-    job, pdf = _export(submission, "dossier", "pdf")
+    result, pdf = _export(submission, "dossier", "pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Image illisible" in text
     assert "Fichier indisponible : perdu.log" in text
-    assert any("perdu.log" in problem for problem in job.result["problems"])
+    assert any("perdu.log" in warning for warning in result.warnings)
 
 
 def test_huge_log_gives_an_excerpt_and_a_bounded_annex(app_ctx, make_user):
@@ -122,8 +124,8 @@ def test_huge_log_gives_an_excerpt_and_a_bounded_annex(app_ctx, make_user):
     factories.add_version(evidence, big, "pare-feu.log", "text/plain")
     factories.claim(evidence, portfolio.certification.blocs[0].evaluations[0].criteria[0])
     submission = submit_portfolio(portfolio, candidate)
-    job, pdf = _export(submission, "dossier", "pdf")
-    assert job.result["pages"] < 80
+    result, pdf = _export(submission, "dossier", "pdf")
+    assert result.pages < 80
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "reste téléchargeable intégralement" in text
     assert len(pdf) < 5 * 1024 * 1024

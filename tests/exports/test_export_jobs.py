@@ -1,0 +1,75 @@
+"""Export jobs as the rest of the app sees them: the typed result, the job page, the one download
+view, the grid rule of the policy, and the objects storage garbage collection must keep. Immediate mode."""
+import io
+
+from extensions import db
+from exports.results import ExportResult
+from exports.services import stored_object_keys
+from jobs.models import Job, JobState
+from storage.access import object_store
+from tests.grading import client_for, jury, post, text_of  # noqa: F401
+
+
+def test_result_reads_back_what_it_wrote_and_ignores_what_it_does_not_know():
+    result = ExportResult(document="dossier", submission_id=4, object_key="k", filename="d.pdf", media_type="application/pdf",
+                          size=2048, pages=12, minimum_pages=30, warnings=["preuve n°2, x.log : absent"])
+    assert ExportResult.from_json(result.to_json()) == result
+    assert result.too_short and not result.is_session_bundle and result.object_keys == {"k"}
+    stored = ExportResult.from_json({"session_id": 3, "parts": {"a/dossier.pdf": "p1"}, "unknown": True})
+    assert stored.is_session_bundle and stored.object_key is None and stored.object_keys == {"p1"}
+    assert ExportResult.from_json(None) == ExportResult()
+
+
+def test_stored_object_keys_are_those_of_export_results_only(app_ctx):
+    db.session.add_all([
+        Job(id="44444444-4444-4444-4444-444444444441", kind="export", title="Dossier", state="done",
+            result=ExportResult(document="dossier", submission_id=1, object_key="fichier").to_json()),
+        Job(id="44444444-4444-4444-4444-444444444442", kind="session-export", title="Session", state="running",
+            result=ExportResult(session_id=1, parts={"a.pdf": "partie"}).to_json()),
+        Job(id="44444444-4444-4444-4444-444444444443", kind="maintenance", title="Nettoyage", state="done",
+            result={"object_key": "pas-un-export"}),
+    ])
+    db.session.commit()
+    assert stored_object_keys() == {"fichier", "partie"}
+
+
+def test_export_page_offers_the_file_and_a_way_back_without_javascript(jury, app_ctx):
+    candidate = client_for(app_ctx, jury.candidate)
+    response = post(candidate, f"/depots/{jury.submission.id}/exports", {"kind": "dossier", "format": "pdf"})
+    assert response.status_code == 303
+    page = text_of(candidate.get(response.headers["Location"]))
+    job = db.session.query(Job).filter_by(kind="export").one()
+    assert '<html lang="fr">' in page and "Suivi de la tâche" in page
+    assert f'href="/exports/{job.id}/fichier"' in page and "Télécharger dossier-de-validation-" in page
+    assert f'href="/depots/{jury.submission.id}">Retour au dépôt' in page
+    assert ExportResult.from_json(job.result).submission_id == jury.submission.id
+
+
+def test_the_grid_is_offered_and_exported_by_the_policy(jury, app_ctx):
+    """Jurors of the submission's session and admins export the grid; the candidate does not."""
+    url = f"/depots/{jury.submission.id}"
+    juror, candidate = client_for(app_ctx, jury.juror), client_for(app_ctx, jury.candidate)
+    assert "Grille d'évaluation (PDF)" in text_of(juror.get(url))
+    assert "Grille d'évaluation (PDF)" not in text_of(candidate.get(url))
+    assert post(candidate, url + "/exports", {"kind": "grille", "format": "pdf"}).status_code == 403
+    response = post(juror, url + "/exports", {"kind": "grille", "format": "pdf"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Télécharger grille-d-evaluation-" in text_of(response)
+    job = db.session.query(Job).filter_by(kind="export").one()
+    assert juror.get(f"/exports/{job.id}/fichier").status_code in (200, 302)
+    assert candidate.get(f"/exports/{job.id}/fichier").status_code == 403  # not their job
+
+
+def test_one_download_view_serves_a_session_zip_at_both_addresses(jury, app_ctx):
+    stored = object_store().put(io.BytesIO(b"PK archive"), 10)
+    job = Job(id="55555555-5555-5555-5555-555555555555", kind="session-export", title="Session",
+              created_by_id=jury.admin.id, state=JobState.DONE.value,
+              result=ExportResult(session_id=jury.session.id, object_key=stored.key, filename="session.zip",
+                                  media_type="application/zip", size=10, files=2).to_json())
+    db.session.add(job)
+    db.session.commit()
+    admin, juror = client_for(app_ctx, jury.admin), client_for(app_ctx, jury.president)
+    for url in (f"/exports/{job.id}/fichier", f"/jury/exports/{job.id}/archive"):
+        assert admin.get(url).status_code in (200, 302)
+        assert juror.get(url).status_code == 403
+    page = text_of(admin.get(f"/taches/{job.id}"))
+    assert "(2 fichiers)" in page and f'href="/jury/sessions/{jury.session.id}">Retour à la session' in page
