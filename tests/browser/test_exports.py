@@ -4,11 +4,10 @@ import pytest
 from accounts.models import Role
 from portfolio.submissions import submit_portfolio
 from tests import factories
-from tests.browser.conftest import log_in
 
 
 @pytest.mark.real_worker
-def test_candidate_exports_the_dossier_in_both_formats(page, make_user, job_worker, screenshots, tmp_path):
+def test_candidate_exports_the_dossier_in_both_formats(log_in, page, make_user, job_worker, screenshots, tmp_path):
     """Real worker: the export runs in a huey consumer process while the page polls its progress."""
     candidate = make_user(Role.CANDIDATE, name="Jeanne Export")
     portfolio = factories.make_portfolio(candidate)
@@ -22,7 +21,7 @@ def test_candidate_exports_the_dossier_in_both_formats(page, make_user, job_work
     page.goto(f"/depots/{submission.id}")
     for label, suffix in (("Dossier de validation (PDF)", ".pdf"), ("Dossier de validation (Word)", ".docx")):
         page.get_by_role("button", name=label).click()
-        link = page.locator("#export-progress").get_by_role("link", name=f"Télécharger").filter(has_text=suffix)
+        link = page.locator("#export-progress").get_by_role("link", name="Télécharger").filter(has_text=suffix)
         progress = page.locator("#export-progress progress").last
         progress.wait_for()
         link.wait_for(timeout=60_000)

@@ -9,7 +9,7 @@ from exports.results import ExportResult
 from exports.tasks import export_session_bundle
 from jobs.models import Job, JobState
 from jobs.services import enqueue
-from tests.grading import client_for, jury, post  # noqa: F401
+
 
 
 def _zip(job) -> zipfile.ZipFile:
@@ -17,9 +17,9 @@ def _zip(job) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(stream.read()))
 
 
-def test_admin_exports_every_dossier_and_grid_of_a_session(jury, app_ctx):
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, f"/jury/sessions/{jury.session.id}/export", headers={"HX-Request": "true"})
+def test_admin_exports_every_dossier_and_grid_of_a_session(client_for, jury, app_ctx):
+    admin = client_for(jury.admin)
+    response = admin.submit(f"/jury/sessions/{jury.session.id}/export", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "Télécharger session-" in response.get_data(as_text=True)
     job = db.session.query(Job).filter_by(kind="session-export").one()
     archive = _zip(job)
@@ -30,7 +30,7 @@ def test_admin_exports_every_dossier_and_grid_of_a_session(jury, app_ctx):
     assert download.status_code in (200, 302)
 
 
-def test_an_interrupted_export_resumes_without_redoing_finished_files(jury, app_ctx):
+def test_an_interrupted_export_resumes_without_redoing_finished_files(client_for, jury, app_ctx):
     first_name = planned_files(jury.session)[0][0]
     already = object_store().put(io.BytesIO(b"%PDF-fichier produit avant l'interruption"), 41)
     job = Job(id="22222222-2222-2222-2222-222222222222", kind="session-export", title="Export",
@@ -38,8 +38,8 @@ def test_an_interrupted_export_resumes_without_redoing_finished_files(jury, app_
               result={"session_id": jury.session.id, "parts": {first_name: already.key}})
     db.session.add(job)
     db.session.commit()
-    admin = client_for(app_ctx, jury.admin)
-    response = post(admin, f"/jury/exports/{job.id}/reprendre")
+    admin = client_for(jury.admin)
+    response = admin.submit(f"/jury/exports/{job.id}/reprendre")
     assert response.status_code == 303
     db.session.expire_all()
     job = db.session.get(Job, job.id)

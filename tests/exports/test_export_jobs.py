@@ -7,7 +7,7 @@ from exports.results import ExportResult
 from exports.services import stored_object_keys
 from jobs.models import Job, JobState
 from storage.access import object_store
-from tests.grading import client_for, jury, post, text_of  # noqa: F401
+
 
 
 def test_result_reads_back_what_it_wrote_and_ignores_what_it_does_not_know():
@@ -33,11 +33,11 @@ def test_stored_object_keys_are_those_of_export_results_only(app_ctx):
     assert stored_object_keys() == {"fichier", "partie"}
 
 
-def test_export_page_offers_the_file_and_a_way_back_without_javascript(jury, app_ctx):
-    candidate = client_for(app_ctx, jury.candidate)
-    response = post(candidate, f"/depots/{jury.submission.id}/exports", {"kind": "dossier", "format": "pdf"})
+def test_export_page_offers_the_file_and_a_way_back_without_javascript(client_for, jury, app_ctx):
+    candidate = client_for(jury.candidate)
+    response = candidate.submit(f"/depots/{jury.submission.id}/exports", {"kind": "dossier", "format": "pdf"})
     assert response.status_code == 303
-    page = text_of(candidate.get(response.headers["Location"]))
+    page = (candidate.get(response.headers["Location"])).text
     job = db.session.query(Job).filter_by(kind="export").one()
     assert '<html lang="fr">' in page and "Suivi de la tâche" in page
     assert f'href="/exports/{job.id}/fichier"' in page and "Télécharger dossier-de-validation-" in page
@@ -45,21 +45,21 @@ def test_export_page_offers_the_file_and_a_way_back_without_javascript(jury, app
     assert ExportResult.from_json(job.result).submission_id == jury.submission.id
 
 
-def test_the_grid_is_offered_and_exported_by_the_policy(jury, app_ctx):
+def test_the_grid_is_offered_and_exported_by_the_policy(client_for, jury, app_ctx):
     """Jurors of the submission's session and admins export the grid; the candidate does not."""
     url = f"/depots/{jury.submission.id}"
-    juror, candidate = client_for(app_ctx, jury.juror), client_for(app_ctx, jury.candidate)
-    assert "Grille d'évaluation (PDF)" in text_of(juror.get(url))
-    assert "Grille d'évaluation (PDF)" not in text_of(candidate.get(url))
-    assert post(candidate, url + "/exports", {"kind": "grille", "format": "pdf"}).status_code == 403
-    response = post(juror, url + "/exports", {"kind": "grille", "format": "pdf"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200 and "Télécharger grille-d-evaluation-" in text_of(response)
+    juror, candidate = client_for(jury.juror), client_for(jury.candidate)
+    assert "Grille d'évaluation (PDF)" in (juror.get(url)).text
+    assert "Grille d'évaluation (PDF)" not in (candidate.get(url)).text
+    assert candidate.submit(url + "/exports", {"kind": "grille", "format": "pdf"}).status_code == 403
+    response = juror.submit(url + "/exports", {"kind": "grille", "format": "pdf"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Télécharger grille-d-evaluation-" in response.text
     job = db.session.query(Job).filter_by(kind="export").one()
     assert juror.get(f"/exports/{job.id}/fichier").status_code in (200, 302)
     assert candidate.get(f"/exports/{job.id}/fichier").status_code == 403  # not their job
 
 
-def test_one_download_view_serves_a_session_zip_at_both_addresses(jury, app_ctx):
+def test_one_download_view_serves_a_session_zip_at_both_addresses(client_for, jury, app_ctx):
     stored = object_store().put(io.BytesIO(b"PK archive"), 10)
     job = Job(id="55555555-5555-5555-5555-555555555555", kind="session-export", title="Session",
               created_by_id=jury.admin.id, state=JobState.DONE.value,
@@ -67,9 +67,9 @@ def test_one_download_view_serves_a_session_zip_at_both_addresses(jury, app_ctx)
                                   media_type="application/zip", size=10, files=2).to_json())
     db.session.add(job)
     db.session.commit()
-    admin, juror = client_for(app_ctx, jury.admin), client_for(app_ctx, jury.president)
+    admin, juror = client_for(jury.admin), client_for(jury.president)
     for url in (f"/exports/{job.id}/fichier", f"/jury/exports/{job.id}/archive"):
         assert admin.get(url).status_code in (200, 302)
         assert juror.get(url).status_code == 403
-    page = text_of(admin.get(f"/taches/{job.id}"))
+    page = (admin.get(f"/taches/{job.id}")).text
     assert "(2 fichiers)" in page and f'href="/jury/sessions/{jury.session.id}">Retour à la session' in page

@@ -131,24 +131,24 @@ def test_huge_log_gives_an_excerpt_and_a_bounded_annex(app_ctx, make_user):
     assert len(pdf) < 5 * 1024 * 1024
 
 
-def test_export_screen_starts_a_job_and_downloads_the_file(browser, make_user):
+def test_export_screen_starts_a_job_and_downloads_the_file(client, make_user):
     candidate = make_user(Role.CANDIDATE)
     portfolio = factories.make_portfolio(candidate)
     evidence = factories.make_evidence(portfolio)
     factories.claim(evidence, portfolio.certification.blocs[0].evaluations[0].criteria[0])
     submission = submit_portfolio(portfolio, candidate)
-    browser.login(candidate.email)
-    response = browser.post(f"/depots/{submission.id}/exports", {"kind": "dossier", "format": "docx"}, token_from=f"/depots/{submission.id}")
+    client.login(candidate.email)
+    response = client.submit(f"/depots/{submission.id}/exports", {"kind": "dossier", "format": "docx"}, token_from=f"/depots/{submission.id}")
     assert response.status_code == 303
-    status = browser.get(response.headers["Location"]).get_data(as_text=True)
+    status = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Télécharger" in status
     job_id = response.headers["Location"].rsplit("/", 1)[1]
-    download = browser.get(f"/exports/{job_id}/fichier")
+    download = client.get(f"/exports/{job_id}/fichier")
     if object_store().name == "minio":
         assert download.status_code == 302
     else:
         assert download.status_code == 200
         assert download.headers["Content-Disposition"].startswith("attachment")
         WordDocument(io.BytesIO(download.data))
-    refused = browser.post(f"/depots/{submission.id}/exports", {"kind": "grille", "format": "pdf"}, token_from=f"/depots/{submission.id}")
+    refused = client.submit(f"/depots/{submission.id}/exports", {"kind": "grille", "format": "pdf"}, token_from=f"/depots/{submission.id}")
     assert refused.status_code == 403  # the grid is for jurors and admins

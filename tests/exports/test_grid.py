@@ -3,11 +3,12 @@ import io
 
 from docx import Document as WordDocument
 from pypdf import PdfReader
+from tests import factories
 
 from documents import render_docx, render_pdf
-from grading import sessions
+from grading import accommodations
 from exports.grid import build_blank_grid, build_submission_grid
-from tests.grading import client_for, grade_all, jury  # noqa: F401
+
 
 
 def _pdf_text(document) -> str:
@@ -16,9 +17,9 @@ def _pdf_text(document) -> str:
 
 def test_grid_shows_submitted_verdicts_decisions_and_signature_lines(jury):
     first = jury.criteria[0]
-    grade_all(jury, jury.president)
-    grade_all(jury, jury.juror, overrides={first.id: "not_acquired"})
-    sessions.add_accommodation(jury.candidate, "extra_time", "Note médicale confidentielle", actor=jury.admin)
+    factories.grade_all(jury, jury.president)
+    factories.grade_all(jury, jury.juror, overrides={first.id: "not_acquired"})
+    accommodations.add_accommodation(jury.candidate, "extra_time", "Note médicale confidentielle", actor=jury.admin)
     document = build_submission_grid(jury.submission)
     text = _pdf_text(document)
     assert "Grille d'évaluation" in text and "Camille Candidate" in text
@@ -30,16 +31,16 @@ def test_grid_shows_submitted_verdicts_decisions_and_signature_lines(jury):
 
 
 def test_unsubmitted_grids_stay_private_in_the_export(jury):
-    grade_all(jury, jury.juror, submit=False)
+    factories.grade_all(jury, jury.juror, submit=False)
     text = _pdf_text(build_submission_grid(jury.submission))
     assert "Avis de Julie" not in text
     assert "☐ A" in text or "A   " in text  # blank boxes for a paper session
 
 
-def test_blank_grid_of_a_certification_downloads_for_jurors(jury, app_ctx):
+def test_blank_grid_of_a_certification_downloads_for_jurors(client_for, jury, app_ctx):
     text = _pdf_text(build_blank_grid(jury.certification))
     assert "Grille d'évaluation (vierge)" in text and jury.criteria[0].text[:30] in text
-    client = client_for(app_ctx, jury.juror)
+    client = client_for(jury.juror)
     response = client.get(f"/referentiels/{jury.certification.id}/grille-vierge.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"].startswith("attachment")

@@ -35,25 +35,25 @@ def _running_job(owner, done: int, total: int) -> Job:
     return job
 
 
-def test_job_status_is_readable_from_the_web_layer(app_ctx, browser, login_as):
+def test_job_status_is_readable_from_the_web_layer(app_ctx, client, login_as):
     """Immediate mode; the status fragment polls only while the job runs."""
     job = _running_job(login_as(Role.ADMIN), 3, 4)
-    html = browser.get(f"/taches/{job.id}").get_data(as_text=True)
+    html = client.get(f"/taches/{job.id}").get_data(as_text=True)
     assert 'value="75"' in html and "hx-trigger" in html
     job.state = JobState.DONE.value
     db.session.commit()
-    html = browser.get(f"/taches/{job.id}").get_data(as_text=True)
+    html = client.get(f"/taches/{job.id}").get_data(as_text=True)
     assert "Terminé" in html and "hx-trigger" not in html
 
 
-def test_job_page_is_a_full_page_and_its_fragment_for_htmx(app_ctx, browser, login_as):
+def test_job_page_is_a_full_page_and_its_fragment_for_htmx(app_ctx, client, login_as):
     """Without JavaScript the job page stands on its own; htmx, polling it, gets only the fragment."""
     job = _running_job(login_as(Role.ADMIN), 1, 2)
-    page = browser.get(f"/taches/{job.id}").get_data(as_text=True)
+    page = client.get(f"/taches/{job.id}").get_data(as_text=True)
     assert '<html lang="fr">' in page and 'aria-label="Navigation principale"' in page
     assert "<title>Suivi de la tâche" in page and f'id="job-{job.id}"' in page and 'value="50"' in page
     assert "Retour au tableau de bord" in page
-    fragment = browser.get(f"/taches/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get(f"/taches/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith(f'<div class="job-status" id="job-{job.id}"')
     assert "<html" not in fragment and "Navigation principale" not in fragment and 'value="50"' in fragment
 
