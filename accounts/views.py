@@ -19,14 +19,14 @@ def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login, never another site."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("core.dashboard")
+    return url_for("dashboard.home")
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

@@ -1,3 +1,4 @@
+"""The role dashboards (one section per role the user holds) and the htmx script route."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,14 +13,14 @@ from grading import assessments as jury_assessments
 from grading import decisions as jury_decisions
 from portfolio import services as portfolio_services
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("dashboard", __name__)
 
 HTMX_DIST = Path(__file__).resolve().parent.parent / "node_modules" / "htmx.org" / "dist"
 
 
 @bp.route("/")
 @requires(Permission.VIEW_DASHBOARD)
-def dashboard():
+def home():
     sections = [role for role in (Role.ADMIN, Role.JUROR, Role.TUTOR, Role.CANDIDATE) if current_user.has_role(role)]
     context = {"sections": sections}
     if current_user.has_role(Role.CANDIDATE):

@@ -1,2 +1,2 @@
-"""Exports: the validation dossier and the jury grid of a submission, a jury session's ZIP, as
-background jobs with a typed result (`exports.results.ExportResult`), and the one download view."""
+"""Exports: the validation dossier and the jury grid built as documents, rendered to Word and
+PDF in background jobs with a typed result, the one download view, and a session's archive."""

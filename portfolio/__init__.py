@@ -1,1 +1,2 @@
-"""Referentials (certifications and their criteria), portfolios, coverage and submissions."""
+"""Portfolios (one candidate in one certification version) and their tutors, coverage of the
+criteria by evidence, readiness, and submissions: frozen, hashed snapshots sent to a jury."""
