@@ -69,9 +69,15 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_storage(app: Flask) -> None:
+    from evidence.files import version_keys
+    from jobs.services import object_keys_in_results
     from storage.factory import store_from_config
+    from storage.gc import register_references
 
     app.extensions["object_store"] = store_from_config(app.config)
+    # What `flask storage gc` must keep: evidence versions, and what job results point at.
+    register_references(app, version_keys)
+    register_references(app, lambda backend: object_keys_in_results())
 
 
 def _register_blueprints(app: Flask) -> None:

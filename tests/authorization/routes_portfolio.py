@@ -38,3 +38,8 @@ ROUTES.update({
 ROUTES["referentials.blank_grid"] = Case(
     "GET", lambda w: f"/referentiels/{w['certification'].id}/grille-vierge.docx", expect(302, 403, 403, 200, 200)
 )
+
+# Creating an evidence happens from the portfolio (the evidence package knows no portfolio).
+ROUTES["portfolio.new_evidence"] = Case(
+    "GET", lambda w: f"/portefeuilles/{w['own_portfolio'].id}/preuves/nouvelle", expect(302, 200, 403, 403, 403)
+)
