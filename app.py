@@ -38,10 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.errors import register_error_handlers
     from jobs.services import bind_app
     from search import init_search
-    from storage import access as storage_access
 
     register_error_handlers(app)
-    storage_access.init_app(app)
+    _init_storage(app)
     init_search(app)
     bind_app(app)
     logging.getLogger("minio").setLevel(logging.WARNING)
@@ -70,6 +69,18 @@ def _init_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))
+
+
+def _init_storage(app: Flask) -> None:
+    from evidence.files import version_keys
+    from exports.services import stored_object_keys
+    from storage import access as storage_access
+    from storage.gc import register_references
+
+    storage_access.init_app(app)
+    # What `flask storage gc` must keep: the objects of evidence versions and of export results.
+    register_references(app, version_keys)
+    register_references(app, lambda backend: stored_object_keys())
 
 
 def _register_blueprints(app: Flask) -> None:

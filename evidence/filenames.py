@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from evidence.sniffing import extension_of
+from evidence.filetypes import extension_of
 
 MAX_FILENAME_LENGTH = 255  # EvidenceVersion.filename
 # Bidirectional controls and other invisible format characters that can disguise a name.

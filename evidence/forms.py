@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.forms import CheckboxListField
 
 from evidence.models import AcquisitionContext
+from evidence.services import EvidenceFields
 
 
 class EvidenceForm(FlaskForm):
@@ -19,6 +20,14 @@ class EvidenceForm(FlaskForm):
     period = StringField("Période (par exemple : mars à juin 2026)", validators=[Length(max=100)])
     confidentiality_note = TextAreaField("Note de confidentialité", validators=[Length(max=5_000)])
 
+    def evidence_fields(self) -> EvidenceFields:
+        """What the candidate typed, for create_evidence / update_evidence."""
+        return EvidenceFields(
+            title=self.title.data or "", description=self.description.data or "", context=self.context.data,
+            organisation=self.organisation.data or "", period=self.period.data or "",
+            confidentiality_note=self.confidentiality_note.data or "",
+        )
+
 
 class ClaimForm(FlaskForm):
     criterion_id = IntegerField("Critère", validators=[DataRequired("Choisissez un critère.")])
@@ -30,7 +39,6 @@ class ClaimForm(FlaskForm):
 
 class JustificationForm(FlaskForm):
     justification = TextAreaField("Justification", validators=[DataRequired("La justification est obligatoire."), Length(max=10_000)])
-
 
 
 class DeliverablesForm(FlaskForm):

@@ -1,7 +1,9 @@
-"""How a stored version is shown: previewers chosen by content type, each with its own fragment.
+"""How a stored version is shown: previewers chosen by file type, each with its own fragment.
 
-Every previewer says whether it `can_preview(version)` and renders `template` with what its
-`context(version)` returns; the first one that can, in PREVIEWERS order, wins. The original file
+The file-type registry (evidence/filetypes.py) names the previewer of each type; that previewer
+is used when it `can_preview(version)` (size limits, pdftoppm installed), else the icon. Each
+renders `template` with what its `context(version)` returns. Objects are read through
+evidence/files.open_version, which refuses a version held by another backend. The original file
 is never served inline: images and PDF pages are shown as thumbnails re-encoded here, text is
 escaped and highlighted, and everything else (SVG included: it can carry scripts) is an icon
 with a download link.
@@ -26,11 +28,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from storage.access import object_store
 from storage.base import CHUNK_SIZE, StorageError, human_size
 
+from evidence.files import StoredElsewhere, open_version
+from evidence.filetypes import FileKind, FileType, extension_of, file_type_of
 from evidence.models import EvidenceVersion
-from evidence.sniffing import decode_text, extension_of, type_of
+from evidence.sniffing import decode_text
 
 # Pillow refuses larger images (DecompressionBombError); 40 Mpx covers an 8K screenshot. Set for
 # the whole process on purpose: every image decoded by the application is an untrusted upload.
@@ -50,9 +53,7 @@ HIGHLIGHT_MAX_BYTES = 1024 * 1024
 PYGMENTS_STYLE = "default"
 CSS_CLASS = "highlight"
 
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
-IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
-TEXT_TYPES = frozenset({"text/yaml"})
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # what the registry's "image" previewer types may contain
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ImagePreviewer(Previewer):
     has_thumbnail = True
 
     def can_preview(self, version: EvidenceVersion) -> bool:
-        return version.media_type in IMAGE_TYPES and version.size <= IMAGE_PREVIEW_MAX_BYTES
+        return version.size <= IMAGE_PREVIEW_MAX_BYTES
 
 
 class TextPreviewer(Previewer):
@@ -91,11 +92,13 @@ class TextPreviewer(Previewer):
     template = "evidence/previews/_text.html"
 
     def can_preview(self, version: EvidenceVersion) -> bool:
-        return is_text(version)
+        return True
 
     def context(self, version: EvidenceVersion) -> dict[str, Any]:
         try:
             excerpt = highlighted_text(version, max_bytes=TEXT_PREVIEW_MAX_BYTES, max_lines=TEXT_PREVIEW_MAX_LINES)
+        except StoredElsewhere as error:
+            return {"unavailable": True, "refused": str(error)}
         except StorageError as error:
             current_app.logger.warning("Text preview of version %s unavailable: %s", version.id, error)
             return {"unavailable": True}
@@ -108,7 +111,7 @@ class PdfPreviewer(Previewer):
     has_thumbnail = True
 
     def can_preview(self, version: EvidenceVersion) -> bool:
-        return version.media_type == "application/pdf" and version.size <= PDF_PREVIEW_MAX_BYTES and pdftoppm() is not None
+        return version.size <= PDF_PREVIEW_MAX_BYTES and pdftoppm() is not None
 
 
 class IconPreviewer(Previewer):
@@ -118,27 +121,33 @@ class IconPreviewer(Previewer):
         return True
 
 
-PREVIEWERS: list[Previewer] = [ImagePreviewer(), TextPreviewer(), PdfPreviewer(), IconPreviewer()]
+ICON = IconPreviewer()
+# By the names the file-type registry gives (FileType.previewer).
+PREVIEWERS: dict[str, Previewer] = {"image": ImagePreviewer(), "text": TextPreviewer(), "pdf": PdfPreviewer(), "icon": ICON}
+
+
+def file_type(version: EvidenceVersion) -> FileType:
+    return file_type_of(version.filename, version.media_type)
 
 
 def is_text(version: EvidenceVersion) -> bool:
-    return version.media_type.startswith("text/") or version.media_type in TEXT_TYPES
+    return file_type(version).is_text
 
 
 def previewer_for(version: EvidenceVersion) -> Previewer:
-    return next(p for p in PREVIEWERS if p.can_preview(version))
+    previewer = PREVIEWERS[file_type(version).previewer]
+    return previewer if previewer.can_preview(version) else ICON
 
 
 def preview_of(version: EvidenceVersion) -> Preview:
     """The preview of a version, ready for `evidence/previews/_preview.html`."""
     previewer = previewer_for(version)
-    known = type_of(version.filename)
-    label = known.label if known else "fichier"
+    known = file_type(version)
     data = {
-        "type_label": label[:1].upper() + label[1:],
+        "type_label": known.label[:1].upper() + known.label[1:],
         "extension": (extension_of(version.filename) or "?").upper(),
         "size": human_size(version.size),
-        "is_svg": version.media_type == "image/svg+xml",
+        "is_svg": known.kind == FileKind.SVG,
         **previewer.context(version),
     }
     return Preview(kind=previewer.kind, template=previewer.template, version=version, data=data)
@@ -157,7 +166,7 @@ class HighlightedText:
 def _read_at_most(version: EvidenceVersion, limit: int) -> bytes:
     chunks: list[bytes] = []
     remaining = limit
-    with object_store().open(version.object_key) as stream:
+    with open_version(version) as stream:
         while remaining > 0 and (data := stream.read(min(CHUNK_SIZE, remaining))):
             chunks.append(data)
             remaining -= len(data)
@@ -222,7 +231,7 @@ def _spool(version: EvidenceVersion, limit: int):
     """The object copied into a seekable spooled file (memory, then disk past 8 MB)."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     copied = 0
-    with object_store().open(version.object_key) as stream:
+    with open_version(version) as stream:
         while data := stream.read(CHUNK_SIZE):
             copied += len(data)
             if copied > limit:

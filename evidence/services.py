@@ -1,6 +1,8 @@
 """Evidence operations: create, describe, delete (softly), claims, deliverables, status, comments.
 
 Uploads of files live in evidence/uploads.py; this module never touches object storage.
+Portfolios sit above evidence (portfolio/): they are reached through `Evidence.portfolio`, and a
+portfolio passed in is only read for its id.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from accounts.models import User
 from core.timeutil import utcnow
 from extensions import db
 from referentials.models import Criterion, Deliverable
-from portfolio.models import Portfolio
 
 from evidence.models import AcquisitionContext, Claim, Comment, Evidence, EvidenceStatus, StatusChange
 
@@ -38,7 +39,8 @@ def _check(fields: EvidenceFields) -> None:
         raise EvidenceError("Contexte d'acquisition inconnu.")
 
 
-def create_evidence(portfolio: Portfolio, fields: EvidenceFields) -> Evidence:
+def create_evidence(portfolio, fields: EvidenceFields) -> Evidence:
+    """A new evidence in `portfolio` (a portfolio.models.Portfolio), numbered after the last one."""
     _check(fields)
     # The number is taken under the portfolio's unique constraint; a concurrent insert retries once.
     for attempt in range(2):
@@ -83,14 +85,6 @@ def delete_evidence(evidence: Evidence) -> None:
 def restore_evidence(evidence: Evidence) -> None:
     evidence.deleted_at = None
     db.session.commit()
-
-
-def live_evidence(portfolio: Portfolio) -> list[Evidence]:
-    return list(
-        db.session.scalars(
-            select(Evidence).where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None)).order_by(Evidence.number)
-        )
-    )
 
 
 # --- claims and deliverables ----------------------------------------------------------------
@@ -232,9 +226,8 @@ def unread_comments_for_candidate(candidate: User) -> list[Comment]:
     return list(
         db.session.scalars(
             select(Comment)
-            .join(Evidence, Evidence.id == Comment.evidence_id)
-            .join(Portfolio, Portfolio.id == Evidence.portfolio_id)
-            .where(Portfolio.candidate_id == candidate.id, Comment.read_by_candidate_at.is_(None))
+            .join(Comment.evidence)
+            .where(Evidence.portfolio.has(candidate_id=candidate.id), Comment.read_by_candidate_at.is_(None))
             .order_by(Comment.created_at.desc())
         )
     )

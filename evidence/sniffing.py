@@ -1,10 +1,10 @@
-"""What an uploaded file really is: the allow list of evidence types, and content sniffing.
+"""What an uploaded file really is: content sniffing.
 
-The extension says what the candidate claims; the first bytes say what the file is. An upload is
-accepted only when both agree (`content_matches`). Nothing here parses a whole file: every check
-works on the head of the stream (HEAD_SIZE bytes), and nothing interprets XML (no entity, no
-external reference is ever resolved: SVG and draw.io files are recognised by a regular expression
-on their root element only).
+The extension says what the candidate claims (its type in evidence/filetypes.py); the first bytes
+say what the file is. An upload is accepted only when both agree (`content_matches`). Nothing
+here parses a whole file: every check works on the head of the stream (HEAD_SIZE bytes), and
+nothing interprets XML (no entity, no external reference is ever resolved: SVG and draw.io files
+are recognised by a regular expression on their root element only).
 """
 from __future__ import annotations
 
@@ -17,110 +17,11 @@ from dataclasses import dataclass
 import charset_normalizer
 import filetype
 
+from evidence.filetypes import FileType
+
 # Enough for the ZIP local headers of an office document and for a reliable text guess.
 HEAD_SIZE = 64 * 1024
 
-
-@dataclass(frozen=True)
-class FileType:
-    """One accepted extension: what its content must be, and how screens name it."""
-
-    extension: str  # without the dot: "png", "tar.gz"
-    family: str  # image, text, svg, pdf, drawio, office, pkt, archive
-    media_type: str
-    label: str  # French, for icons and messages: "image PNG"
-    category: str  # the allow-list group it belongs to
-
-
-_CATEGORIES: tuple[tuple[str, tuple[FileType, ...]], ...] = (
-    ("captures d'écran", (
-        FileType("png", "image", "image/png", "image PNG", "capture"),
-        FileType("jpg", "image", "image/jpeg", "image JPEG", "capture"),
-        FileType("jpeg", "image", "image/jpeg", "image JPEG", "capture"),
-        FileType("webp", "image", "image/webp", "image WebP", "capture"),
-    )),
-    ("journaux et sorties de commandes", (
-        FileType("log", "text", "text/plain", "journal", "journal"),
-        FileType("txt", "text", "text/plain", "texte", "journal"),
-    )),
-    ("schémas", (
-        FileType("svg", "svg", "image/svg+xml", "schéma SVG", "schema"),
-        FileType("pdf", "pdf", "application/pdf", "document PDF", "schema"),
-        FileType("drawio", "drawio", "application/vnd.jgraph.mxfile", "schéma draw.io", "schema"),
-        FileType("vsdx", "office", "application/vnd.ms-visio.drawing", "schéma Visio", "schema"),
-        FileType("pkt", "pkt", "application/vnd.cisco.packet-tracer", "maquette Packet Tracer", "schema"),
-    )),
-    ("scripts et configurations", (
-        FileType("ps1", "text", "text/x-powershell", "script PowerShell", "script"),
-        FileType("sh", "text", "text/x-shellscript", "script shell", "script"),
-        FileType("bash", "text", "text/x-shellscript", "script Bash", "script"),
-        FileType("py", "text", "text/x-python", "script Python", "script"),
-        FileType("bat", "text", "text/x-msdos-batch", "script batch", "script"),
-        FileType("yml", "text", "text/yaml", "fichier YAML", "script"),
-        FileType("yaml", "text", "text/yaml", "fichier YAML", "script"),
-        FileType("conf", "text", "text/plain", "fichier de configuration", "script"),
-    )),
-    ("documents", (
-        FileType("docx", "office", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                 "document Word", "document"),
-        FileType("xlsx", "office", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 "classeur Excel", "document"),
-        FileType("odt", "office", "application/vnd.oasis.opendocument.text", "document OpenDocument", "document"),
-    )),
-)
-_ARCHIVES = ("archives", (
-    FileType("zip", "archive", "application/zip", "archive ZIP", "archive"),
-    FileType("7z", "archive", "application/x-7z-compressed", "archive 7-Zip", "archive"),
-    FileType("tar.gz", "archive", "application/gzip", "archive tar.gz", "archive"),
-    FileType("tgz", "archive", "application/gzip", "archive tar.gz", "archive"),
-))
-
-
-def _categories(allow_archives: bool) -> tuple[tuple[str, tuple[FileType, ...]], ...]:
-    return _CATEGORIES + ((_ARCHIVES,) if allow_archives else ())
-
-
-def _all_types(allow_archives: bool) -> dict[str, FileType]:
-    return {t.extension: t for _, types in _categories(allow_archives) for t in types}
-
-
-# Every type the application knows, archives included, for labels of already stored versions.
-KNOWN_TYPES = _all_types(allow_archives=True)
-
-
-def extension_of(filename: str) -> str:
-    """The lower-case extension without its dot; "tar.gz" counts as one extension."""
-    lower = filename.lower()
-    if lower.endswith(".tar.gz"):
-        return "tar.gz"
-    stem, dot, extension = lower.rpartition(".")
-    return extension if dot and stem else ""
-
-
-def allowed_type(filename: str, *, allow_archives: bool) -> FileType | None:
-    """The accepted type for this file name, or None when its extension is not on the list."""
-    return _all_types(allow_archives).get(extension_of(filename))
-
-
-def type_of(filename: str) -> FileType | None:
-    """The known type of a stored file name (for display), archives included."""
-    return KNOWN_TYPES.get(extension_of(filename))
-
-
-def accepted_extensions(*, allow_archives: bool) -> list[str]:
-    """Extensions with their dot, for the file input's `accept` attribute."""
-    return [f".{t.extension}" for _, types in _categories(allow_archives) for t in types]
-
-
-def allow_list_sentence(*, allow_archives: bool) -> str:
-    """The allow list in French: "captures d'écran (.png, .jpg…), journaux (…), …"."""
-    groups = [
-        f"{name} ({', '.join('.' + t.extension for t in types)})" for name, types in _categories(allow_archives)
-    ]
-    return " ; ".join(groups)
-
-
-# --- content sniffing ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Sniffed:
@@ -168,6 +69,7 @@ OPC_FOLDERS = {
     "visio/": ("application/vnd.ms-visio.drawing", "un schéma Visio"),
     "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "une présentation PowerPoint"),
 }
+OPC_MEDIA_TYPES = frozenset(media_type for media_type, _ in OPC_FOLDERS.values())
 OPC_GENERIC = "application/x-opc-package"  # an Office Open XML package whose kind the head does not show
 
 
@@ -366,25 +268,15 @@ def content_matches(file_type: FileType, head: bytes, sniffed: Sniffed) -> bool:
     """Whether the sniffed content is what the extension announces."""
     if sniffed.executable:
         return False
-    family = file_type.family
-    if family == "image":
-        return sniffed.media_type == file_type.media_type
-    if family == "text":
+    if file_type.is_text:
         # Any text is fine for logs and scripts, SVG or HTML included: it is only ever shown escaped.
         return sniffed.is_text
-    if family in ("svg", "drawio", "pdf"):
-        return sniffed.media_type == file_type.media_type
-    if family == "office":
-        return sniffed.media_type == file_type.media_type or (
-            sniffed.media_type == OPC_GENERIC and file_type.extension in ("docx", "xlsx", "vsdx")
-        )
-    if family == "pkt":
-        # Packet Tracer files are encrypted: no signature, only "not anything else".
+    if file_type.signature == "unsigned":
         return sniffed.media_type is None
-    if family == "archive":
-        if file_type.extension == "zip":
-            return head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC))
-        if file_type.extension == "7z":
-            return sniffed.media_type == "application/x-7z-compressed"
-        return sniffed.label == "une archive tar.gz"
-    return False
+    if file_type.signature == "zip":
+        return head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC))
+    if file_type.signature == "tar.gz":
+        return sniffed.label == "une archive tar.gz"  # gzip alone has the same media type
+    return sniffed.media_type == file_type.media_type or (
+        sniffed.media_type == OPC_GENERIC and file_type.media_type in OPC_MEDIA_TYPES
+    )

@@ -11,41 +11,32 @@ before recording anything) or together through `store_upload`:
    concurrent upload took the number), or tells that identical content is already there. When the
    database refuses, the object just stored is removed unless another version references it.
 
-Objects that end up referenced by nothing (a crash between the two steps) are removed by
-`collect_garbage`, exposed as `flask storage gc`.
+Once recorded, the version is announced (evidence/signals.version_stored: search queues its text
+extraction). Objects that end up referenced by nothing (a crash between the two steps) are removed
+by `flask storage gc` (storage/gc.py). A whole upload request (a multipart body of several files)
+is handled by evidence/upload_requests.py.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from storage.access import object_store
 from extensions import db
-from jobs.services import object_keys_in_results
-from storage.base import ObjectNotFound, ObjectRef, ObjectTooLarge, StorageError, human_size
+from storage.access import object_store
+from storage.base import ObjectRef, ObjectTooLarge, StorageError, human_size
 
 from evidence.filenames import BadFilename, display_name
+from evidence.filetypes import FileKind, FileType, allow_list_sentence, extension_of, known_extension_type, upload_type
 from evidence.models import Evidence, EvidenceFile, EvidenceVersion
 from evidence.services import EvidenceError
-from evidence.sniffing import (
-    HEAD_SIZE,
-    FileType,
-    Sniffed,
-    allow_list_sentence,
-    allowed_type,
-    content_matches,
-    extension_of,
-    sniff,
-    type_of,
-)
+from evidence.signals import announce_stored
+from evidence.sniffing import HEAD_SIZE, Sniffed, content_matches, sniff
 
 RECORD_ATTEMPTS = 5
-GC_GRACE = timedelta(hours=1)
 
 
 class UploadRefused(EvidenceError):
@@ -110,17 +101,17 @@ def _unsupported_reason(name: str) -> str:
     accepted = allow_list_sentence(allow_archives=archives_allowed())
     if not extension:
         return f"le nom n'a pas d'extension, le type du fichier est inconnu. Types acceptés : {accepted}."
-    known = type_of(name)
-    if known is not None and known.family == "archive":
+    known = known_extension_type(name)
+    if known is not None and known.kind == FileKind.ARCHIVE:
         return f"les archives (.{extension}) ne sont pas acceptées : déposez les fichiers eux-mêmes."
     return f"type de fichier non accepté (.{extension}). Types acceptés : {accepted}."
 
 
-def _mismatch_reason(file_type: FileType, sniffed: Sniffed) -> str:
+def _mismatch_reason(name: str, file_type: FileType, sniffed: Sniffed) -> str:
     if sniffed.executable:
         return f"refusé, ce fichier est {sniffed.label} et non {_with_article(file_type.label)}."
     return (
-        f"le contenu ne correspond pas à l'extension .{file_type.extension} "
+        f"le contenu ne correspond pas à l'extension .{extension_of(name)} "
         f"(attendu : {file_type.label} ; reçu : {sniffed.label})."
     )
 
@@ -169,7 +160,7 @@ def prepare_upload(stream: BinaryIO, filename: str | None, *, content_length: in
     only as far as needed: the caller discards the rest of a refused file.
     """
     name = clean_filename(filename)
-    file_type = allowed_type(name, allow_archives=archives_allowed())
+    file_type = upload_type(name, allow_archives=archives_allowed())
     if file_type is None:
         raise UploadRefused(name, _unsupported_reason(name))
     limit = max_upload_bytes()
@@ -181,7 +172,7 @@ def prepare_upload(stream: BinaryIO, filename: str | None, *, content_length: in
         raise UploadRefused(name, "fichier vide : il ne contient aucune donnée.")
     sniffed = sniff(head)
     if not content_matches(file_type, head, sniffed):
-        raise UploadRefused(name, _mismatch_reason(file_type, sniffed))
+        raise UploadRefused(name, _mismatch_reason(name, file_type, sniffed))
     try:
         ref = object_store().put(_Prefixed(head, stream), content_length, max_size=limit)
     except ObjectTooLarge:
@@ -242,7 +233,8 @@ def _duplicate(evidence: Evidence, file: EvidenceFile | None, prepared: Prepared
 def record_upload(
     evidence: Evidence, prepared: PreparedUpload, *, uploaded_by, file: EvidenceFile | None = None
 ) -> EvidenceVersion:
-    """Record the stored object as version n+1 of `file` (a new file when None) and commit.
+    """Record the stored object as version n+1 of `file` (a new file when None), commit, and
+    announce it (version_stored).
 
     Raises AlreadyUploaded when identical content is already current, UploadFailed when the
     database refuses (the object is then removed unless another version references it).
@@ -260,6 +252,7 @@ def record_upload(
             version = _new_version(evidence, target, prepared, uploader_id)
             number = version.number
             db.session.commit()
+            announce_stored(version)
             return version
         except IntegrityError as error:
             db.session.rollback()
@@ -354,44 +347,3 @@ def store_upload(
     _check_target(evidence, file, clean_filename(filename))
     prepared = prepare_upload(stream, filename, content_length=content_length)
     return record_upload(evidence, prepared, uploaded_by=uploaded_by, file=file)
-
-
-# --- garbage collection ------------------------------------------------------------------------
-
-def _referenced_keys(backend: str) -> set[str]:
-    """Keys that versions of this backend or job results (exports, archives) point at."""
-    keys = set(db.session.scalars(select(EvidenceVersion.object_key).where(EvidenceVersion.backend == backend)))
-    return keys | object_keys_in_results()
-
-
-def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> list[str]:
-    """Remove the objects that no EvidenceVersion nor job result references, older than `grace`.
-
-    The grace period spares uploads in flight, whose object is stored before their version is
-    recorded. With dry_run, nothing is removed and the keys that would be are returned.
-    """
-    store = object_store()
-    referenced = _referenced_keys(store.name)
-    cutoff = datetime.now(UTC) - grace
-    old_orphans: list[str] = []
-    for key in store.keys():
-        if key in referenced:
-            continue
-        try:
-            modified = store.stat(key).modified
-        except ObjectNotFound:
-            continue
-        if modified is None:
-            continue
-        if modified.tzinfo is None:
-            modified = modified.replace(tzinfo=UTC)
-        if modified > cutoff:
-            continue
-        old_orphans.append(key)
-    # A version or an export may have been recorded while the store was listed: read them again.
-    referenced = _referenced_keys(store.name)
-    removed = [key for key in old_orphans if key not in referenced]
-    if not dry_run:
-        for key in removed:
-            store.delete(key)
-    return removed

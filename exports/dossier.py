@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from storage.access import object_store
 from core.timeutil import format_paris, utcnow
 from documents import (
     BulletList, CodeBlock, CrossReference, Document, Heading, Image, PageBreak, Paragraph, Run, Table,
     TableOfContents, TitlePage,
 )
+from evidence.files import open_version
+from evidence.filetypes import FileKind, file_type_of
 from evidence.models import AcquisitionContext
 from extensions import db
 from storage.base import StorageError
@@ -30,7 +31,6 @@ ANNEX_MAX_LINES = 1500
 # The dossier reads at most this much of a text file; a 50 MB log yields an excerpt plus a bounded annex.
 TEXT_READ_LIMIT = 2 * 1024 * 1024
 IMAGE_READ_LIMIT = 25 * 1024 * 1024
-TEXT_TYPES = ("text/", "application/json", "application/x-sh", "application/xml", "application/yaml")
 
 
 @dataclass
@@ -43,12 +43,8 @@ class DossierContext:
     problems: list[str] = field(default_factory=list)
 
 
-def _is_text(media_type: str) -> bool:
-    return media_type.startswith(TEXT_TYPES)
-
-
-def _read(key: str, limit: int) -> bytes:
-    with object_store().open(key) as stream:
+def _read(version: dict, limit: int) -> bytes:
+    with open_version(version) as stream:
         return stream.read(limit)
 
 
@@ -161,11 +157,12 @@ def _evidence_blocks(item: dict, criteria: list[Criterion], context: DossierCont
 def _file_blocks(item: dict, version: dict, context: DossierContext, annexes: list) -> list:
     caption = f"Preuve n°{item['number']} — {version['filename']}"
     media_type = version["media_type"]
+    file_type = file_type_of(version["filename"], media_type)
     try:
-        if media_type.startswith("image/") and media_type != "image/svg+xml":
-            return [Image(_read(version["object_key"], IMAGE_READ_LIMIT), caption)]
-        if _is_text(media_type):
-            data = _read(version["object_key"], TEXT_READ_LIMIT)
+        if file_type.kind == FileKind.IMAGE:
+            return [Image(_read(version, IMAGE_READ_LIMIT), caption)]
+        if file_type.is_text:
+            data = _read(version, TEXT_READ_LIMIT)
             anchor = f"annexe-{version['id']}"
             label = str(sum(1 for block in annexes if isinstance(block, Heading)) + 1)
             annexes.append(Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask
-from sqlalchemy import select
 
 from core.timeutil import utcnow
 from extensions import db
@@ -113,17 +112,3 @@ def save_result(job_id: str, result: dict) -> None:
 def get_job(job_id: str) -> Job | None:
     return db.session.get(Job, job_id)
 
-
-def object_keys_in_results() -> set[str]:
-    """Object-store keys that job results point at (exports, session archives and their parts).
-
-    Storage garbage collection must keep them: they are referenced by no evidence version.
-    """
-    keys: set[str] = set()
-    for result in db.session.scalars(select(Job.result).where(Job.result.is_not(None))):
-        if not isinstance(result, dict):
-            continue
-        if isinstance(result.get("object_key"), str):
-            keys.add(result["object_key"])
-        keys.update(v for v in (result.get("parts") or {}).values() if isinstance(v, str))
-    return keys

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from evidence.filetypes import file_type_of
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceStatus, EvidenceVersion, evidence_deliverables
 from extensions import db
 
@@ -153,7 +154,10 @@ def compute_coverage(portfolio: Portfolio) -> Coverage:
 def estimate_pages(portfolio: Portfolio, evidence_count: int) -> int:
     """A rough page count of the dossier from the current files (the export gives the real one)."""
     rows = db.session.execute(
-        select(EvidenceFile.evidence_id, EvidenceVersion.media_type, EvidenceVersion.size, EvidenceVersion.number, EvidenceVersion.file_id)
+        select(
+            EvidenceFile.evidence_id, EvidenceVersion.filename, EvidenceVersion.media_type, EvidenceVersion.size,
+            EvidenceVersion.number, EvidenceVersion.file_id,
+        )
         .join(EvidenceVersion, EvidenceVersion.file_id == EvidenceFile.id)
         .join(Evidence, Evidence.id == EvidenceFile.evidence_id)
         .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None), EvidenceFile.removed_at.is_(None))
@@ -164,10 +168,8 @@ def estimate_pages(portfolio: Portfolio, evidence_count: int) -> int:
             current[row.file_id] = row
     pages = FIXED_PAGES + evidence_count * PAGES_PER_EVIDENCE
     for row in current.values():
-        if row.media_type.startswith("image/"):
-            pages += PAGES_PER_IMAGE
-        elif row.media_type.startswith("text/"):
+        if file_type_of(row.filename, row.media_type).is_text:
             pages += min(MAX_TEXT_PAGES_PER_FILE, PAGES_PER_TEXT_KB * row.size / 1024)
-        else:
+        else:  # an image, or a file the dossier only names
             pages += PAGES_PER_IMAGE
     return round(pages)

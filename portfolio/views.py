@@ -8,6 +8,8 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from accounts.policy import Permission, authorize, may, requires
 from accounts.services import active_users_with
+from evidence import services as evidence_services
+from evidence.forms import EvidenceForm
 from evidence.models import Evidence
 from extensions import db
 
@@ -62,6 +64,23 @@ def coverage(portfolio_id: int):
     portfolio = _portfolio(portfolio_id, Permission.VIEW_PORTFOLIO)
     template = "portfolio/_coverage.html" if request.htmx else "portfolio/show.html"
     return render_template(template, deleted=[], can_change=may(current_user, Permission.CHANGE_PORTFOLIO, portfolio), **_coverage_context(portfolio))
+
+
+@bp.route("/portefeuilles/<int:portfolio_id>/preuves/nouvelle", methods=["GET", "POST"])
+@requires(Permission.CHANGE_PORTFOLIO)
+def new_evidence(portfolio_id: int):
+    """A new evidence in the portfolio (then its files and claims, on the evidence page)."""
+    portfolio = _portfolio(portfolio_id, Permission.CHANGE_PORTFOLIO)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            evidence = evidence_services.create_evidence(portfolio, form.evidence_fields())
+        except evidence_services.EvidenceError as error:
+            form.title.errors = [*form.title.errors, str(error)]
+        else:
+            flash(f"Preuve n°{evidence.number} créée. Ajoutez maintenant ses fichiers et rattachez-la aux critères.", "success")
+            return redirect(url_for("evidence.show", evidence_id=evidence.id, _anchor="fichiers"), code=303)
+    return render_template("evidence/edit.html", form=form, portfolio=portfolio, evidence=None)
 
 
 @bp.route("/portefeuilles/<int:portfolio_id>/depots", methods=["POST"])

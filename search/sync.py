@@ -9,6 +9,11 @@ for the index lock. `SEARCH_SYNC = "inline" | "queue" | "off"` in the config ove
 
 A failed reindex is logged as an error with its cause and shows up in `flask search check`; it
 never turns a committed change into an error page.
+
+`init_search` also answers what evidence asks of search without importing it: it connects to
+evidence/signals.version_stored (a new upload: queue its text extraction, which reindexes it), and
+registers `app.extensions["ocr_status"]`, which the evidence page reads to say whether
+screenshots' text will be searchable.
 """
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion
+from evidence.signals import version_stored
 from extensions import db
 from portfolio.models import Portfolio, Submission
 
+from search.extraction import ocr_status, schedule_extraction
 from search.index import SearchIndex, SearchIndexError
 
 log = logging.getLogger(__name__)
@@ -63,12 +70,20 @@ def init_search(app: Flask) -> None:
                             app.config["SEARCH_INDEX_DIR"])
     except OSError as error:
         app.logger.error("Search index folder %s unusable: %s", app.config["SEARCH_INDEX_DIR"], error)
+    app.extensions["ocr_status"] = ocr_status
+    version_stored.connect(_extract_stored_version)  # connecting twice keeps one connection
     global _installed
     if not _installed:
         event.listen(db.session, "after_flush", _after_flush)
         event.listen(db.session, "after_commit", _after_commit)
         event.listen(db.session, "after_rollback", _after_rollback)
         _installed = True
+
+
+def _extract_stored_version(_app, version: EvidenceVersion, **_extra) -> None:
+    """A version was uploaded and committed: queue its text extraction (then its reindexing). A
+    failure here is logged by evidence/signals.announce_stored and never fails the upload."""
+    schedule_extraction(version.id)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The queued side of index synchronisation (registered with the worker through jobs/worker.py)."""
+"""The queued side of index synchronisation (the worker, worker.py, imports this module)."""
 from __future__ import annotations
 
 from jobs.queue import huey

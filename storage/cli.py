@@ -7,8 +7,7 @@ import click
 from flask import Blueprint
 
 from storage.base import StorageError
-
-from evidence.uploads import GC_GRACE, collect_garbage
+from storage.gc import GC_GRACE, CollectionRefused, collect_garbage
 
 cli = Blueprint("storage_cli", __name__, cli_group="storage")
 
@@ -23,10 +22,10 @@ cli = Blueprint("storage_cli", __name__, cli_group="storage")
     help="Spare objects younger than this (uploads in flight store their object before recording it).",
 )
 def gc_command(dry_run: bool, grace_minutes: int):
-    """Remove stored objects that no evidence version references."""
+    """Remove stored objects that nothing references (evidence versions, job results)."""
     try:
         keys = collect_garbage(dry_run=dry_run, grace=timedelta(minutes=grace_minutes))
-    except StorageError as error:
+    except (CollectionRefused, StorageError) as error:
         raise click.ClickException(str(error)) from None
     for key in keys:
         click.echo(key)

@@ -1,15 +1,18 @@
-"""Evidence pages: describe, tag to criteria, mark deliverables, review status, comments."""
+"""Evidence pages: describe, tag to criteria, mark deliverables, review status, comments.
+
+A new evidence is created from its portfolio (portfolio/views.new_evidence, same form and template).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from accounts.policy import Permission, authorize, may, requires
 from extensions import db
-from portfolio.models import Portfolio
 
 from evidence import services
-from search.extraction import ocr_status
 from evidence.forms import ClaimForm, CommentForm, DeliverablesForm, EvidenceForm, JustificationForm, StatusForm
 from evidence.models import Claim, Evidence, EvidenceStatus
 
@@ -22,33 +25,23 @@ def _evidence(evidence_id: int, permission: Permission) -> Evidence:
     return evidence
 
 
-def _fields(form: EvidenceForm) -> services.EvidenceFields:
-    return services.EvidenceFields(
-        title=form.title.data or "", description=form.description.data or "", context=form.context.data,
-        organisation=form.organisation.data or "", period=form.period.data or "",
-        confidentiality_note=form.confidentiality_note.data or "",
-    )
+@dataclass(frozen=True)
+class OcrUnknown:
+    """What the page assumes when no search is wired in: nothing to warn about."""
+
+    available: bool = True
+    reason: str = ""
+
+
+def _ocr_status():
+    """Whether screenshots' text will be searchable. Search registers the answer
+    (`app.extensions["ocr_status"]`, see search/sync.init_search); evidence never imports search."""
+    status = current_app.extensions.get("ocr_status")
+    return status() if status is not None else OcrUnknown()
 
 
 def _back_to(evidence: Evidence, anchor: str | None = None):
     return redirect(url_for("evidence.show", evidence_id=evidence.id, _anchor=anchor), code=303)
-
-
-@bp.route("/portefeuilles/<int:portfolio_id>/preuves/nouvelle", methods=["GET", "POST"])
-@requires(Permission.CHANGE_PORTFOLIO)
-def new_evidence(portfolio_id: int):
-    portfolio = db.session.get(Portfolio, portfolio_id)
-    authorize(Permission.CHANGE_PORTFOLIO, portfolio)
-    form = EvidenceForm()
-    if form.validate_on_submit():
-        try:
-            evidence = services.create_evidence(portfolio, _fields(form))
-        except services.EvidenceError as error:
-            form.title.errors = [*form.title.errors, str(error)]
-        else:
-            flash(f"Preuve n°{evidence.number} créée. Ajoutez maintenant ses fichiers et rattachez-la aux critères.", "success")
-            return _back_to(evidence, "fichiers")
-    return render_template("evidence/edit.html", form=form, portfolio=portfolio, evidence=None)
 
 
 @bp.route("/preuves/<int:evidence_id>")
@@ -92,7 +85,7 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
         ),
         "criteria_matches": [],
         "query": "",
-        "ocr": ocr_status(),
+        "ocr": _ocr_status(),
     }
     context.update(overrides)
     return context
@@ -105,7 +98,7 @@ def edit(evidence_id: int):
     form = EvidenceForm(obj=evidence)
     if form.validate_on_submit():
         try:
-            services.update_evidence(evidence, _fields(form))
+            services.update_evidence(evidence, form.evidence_fields())
         except services.EvidenceError as error:
             form.title.errors = [*form.title.errors, str(error)]
         else:

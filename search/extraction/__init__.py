@@ -3,7 +3,8 @@
     extract_version(version)        # read the object, extract, record status/reason/text (no commit)
     schedule_extraction(version_id) # the same in a background job, then reindex the evidence
 
-See kinds.py (which kind a file is), limits.py (budgets), and one module per extractor.
+See kinds.py (how the search filter groups the file kinds of evidence/filetypes.py), limits.py
+(budgets), and one module per extractor.
 """
 from search.extraction.kinds import KIND_LABELS, Kind, kind_of
 from search.extraction.limits import ExtractionError, Limits

@@ -1,11 +1,13 @@
-"""What kind of file a version is, for the search filter and for choosing an extractor.
+"""What kind of file a version is, as the search filter groups them.
 
-Decided from the file name's extension first (candidates' logs and scripts often arrive as
-`application/octet-stream`), then from the media type.
+The type itself comes from the file-type registry (evidence/filetypes.py: the extension first,
+since candidates' logs and scripts often arrive as `application/octet-stream`, then the media
+type); this module only says how the filter groups the registry's kinds, in French words stored
+in the index.
 """
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from evidence.filetypes import FileKind, file_type_of
 
 
 class Kind:
@@ -28,62 +30,20 @@ KIND_LABELS = {
     Kind.OTHER: "Autre",
 }
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
-TEXT_EXTENSIONS = {
-    ".txt", ".log", ".csv", ".tsv", ".md", ".rst", ".conf", ".cfg", ".ini", ".cnf", ".yaml", ".yml",
-    ".json", ".xml", ".toml", ".properties", ".env", ".out", ".html", ".htm", ".ldif", ".pcap.txt",
+FILTER_KINDS = {
+    FileKind.TEXT: Kind.TEXT,
+    FileKind.SCRIPT: Kind.SCRIPT,
+    FileKind.IMAGE: Kind.IMAGE,
+    FileKind.PDF: Kind.PDF,
+    FileKind.SVG: Kind.DIAGRAM,
+    FileKind.DIAGRAM: Kind.DIAGRAM,
+    FileKind.DOCUMENT: Kind.DOCUMENT,
+    FileKind.SPREADSHEET: Kind.DOCUMENT,
+    FileKind.ARCHIVE: Kind.OTHER,
+    FileKind.OTHER: Kind.OTHER,
 }
-SCRIPT_EXTENSIONS = {
-    ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".vbs", ".py", ".pl", ".rb", ".php", ".js",
-    ".ts", ".sql", ".tf", ".j2", ".lua", ".go", ".java", ".c", ".h", ".cpp", ".cs", ".ansible",
-}
-DOCUMENT_EXTENSIONS = {".docx", ".odt", ".xlsx", ".ods"}
-DIAGRAM_EXTENSIONS = {".svg", ".drawio", ".vsdx", ".dia"}
-SCRIPT_NAMES = {"dockerfile", "makefile", "vagrantfile", "jenkinsfile"}
-
-MEDIA_TYPES = {
-    "application/pdf": Kind.PDF,
-    "image/svg+xml": Kind.DIAGRAM,
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Kind.DOCUMENT,
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Kind.DOCUMENT,
-    "application/vnd.oasis.opendocument.text": Kind.DOCUMENT,
-    "application/vnd.oasis.opendocument.spreadsheet": Kind.DOCUMENT,
-    "application/x-sh": Kind.SCRIPT,
-    "application/x-shellscript": Kind.SCRIPT,
-    "text/x-shellscript": Kind.SCRIPT,
-    "text/x-python": Kind.SCRIPT,
-    "application/json": Kind.TEXT,
-    "application/xml": Kind.TEXT,
-}
-
-
-def extension_of(filename: str) -> str:
-    return PurePosixPath((filename or "").lower()).suffix
 
 
 def kind_of(filename: str, media_type: str | None) -> str:
     """One of the Kind values (French words, as shown in the filter)."""
-    extension = extension_of(filename)
-    name = PurePosixPath((filename or "").lower()).name
-    if extension == ".svg":
-        return Kind.DIAGRAM
-    if extension in IMAGE_EXTENSIONS:
-        return Kind.IMAGE
-    if extension == ".pdf":
-        return Kind.PDF
-    if extension in DOCUMENT_EXTENSIONS:
-        return Kind.DOCUMENT
-    if extension in DIAGRAM_EXTENSIONS:
-        return Kind.DIAGRAM
-    if extension in SCRIPT_EXTENSIONS or name in SCRIPT_NAMES:
-        return Kind.SCRIPT
-    if extension in TEXT_EXTENSIONS:
-        return Kind.TEXT
-    media_type = (media_type or "").split(";")[0].strip().lower()
-    if media_type in MEDIA_TYPES:
-        return MEDIA_TYPES[media_type]
-    if media_type.startswith("image/"):
-        return Kind.IMAGE
-    if media_type.startswith("text/"):
-        return Kind.TEXT
-    return Kind.OTHER
+    return FILTER_KINDS[file_type_of(filename, media_type).kind]

@@ -1,4 +1,9 @@
-"""Choosing an extractor for a version, running it within its budget, recording the outcome."""
+"""Choosing an extractor for a version, running it within its budget, recording the outcome.
+
+The file-type registry (evidence/filetypes.py) names each type's extractor; EXTRACTORS maps those
+names to the functions here. Objects are read through evidence/files.open_version, which refuses a
+version held by a backend this instance is not configured with.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.access import object_store
+from evidence.files import open_version
+from evidence.filetypes import extension_of, file_type_of
 from evidence.models import EvidenceVersion, ExtractionStatus
 from storage.base import StorageError
 
-from search.extraction.kinds import Kind, extension_of, kind_of
 from search.extraction.limits import DEFAULT_LIMITS, Budget, ExtractionError, Limits
 from search.extraction.ocr import extract_image
 from search.extraction.office import extract_docx, extract_odf, extract_xlsx
@@ -24,19 +29,15 @@ log = logging.getLogger(__name__)
 
 Extractor = Callable[[Path, Budget], str]
 
-BY_EXTENSION: dict[str, Extractor] = {
-    ".pdf": extract_pdf,
-    ".docx": extract_docx,
-    ".xlsx": extract_xlsx,
-    ".odt": extract_odf,
-    ".ods": extract_odf,
-    ".svg": extract_svg,
-}
-BY_KIND: dict[str, Extractor] = {
-    Kind.TEXT: extract_text_file,
-    Kind.SCRIPT: extract_text_file,
-    Kind.IMAGE: extract_image,
-    Kind.PDF: extract_pdf,
+# By the names the file-type registry gives (FileType.extractor).
+EXTRACTORS: dict[str, Extractor] = {
+    "text": extract_text_file,
+    "ocr": extract_image,
+    "pdf": extract_pdf,
+    "docx": extract_docx,
+    "xlsx": extract_xlsx,
+    "odf": extract_odf,
+    "svg": extract_svg,
 }
 
 
@@ -54,7 +55,8 @@ UNSUPPORTED = ExtractionResult(
 
 
 def extractor_for(filename: str, media_type: str | None) -> Extractor | None:
-    return BY_EXTENSION.get(extension_of(filename)) or BY_KIND.get(kind_of(filename, media_type))
+    name = file_type_of(filename, media_type).extractor
+    return EXTRACTORS[name] if name else None
 
 
 def extract_path(path: Path, filename: str, media_type: str | None, limits: Limits = DEFAULT_LIMITS) -> ExtractionResult:
@@ -98,9 +100,10 @@ def _extract(version: EvidenceVersion, limits: Limits) -> ExtractionResult:
     if version.size > limits.max_file_bytes:
         return ExtractionResult(ExtractionStatus.SKIPPED.value, error="Fichier trop volumineux pour l'extraction de son texte.")
     with tempfile.TemporaryDirectory(prefix="probatio-extract-") as workdir:
-        local = Path(workdir) / ("object" + extension_of(version.filename))
+        extension = extension_of(version.filename)
+        local = Path(workdir) / (f"object.{extension}" if extension else "object")
         try:
-            with object_store().open(version.object_key) as source, open(local, "wb") as target:
+            with open_version(version) as source, open(local, "wb") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
         except StorageError as error:
             return ExtractionResult(ExtractionStatus.FAILED.value, error=f"Fichier illisible dans le stockage : {error}")

@@ -1,19 +1,16 @@
 """Background extraction: `schedule_extraction(version_id)` after an upload has committed.
 
-Registered with the worker through jobs/worker.py (TASK_MODULES). Importing this module also
-registers the index synchronisation task, so one entry is enough.
+The worker (worker.py) imports this module, and search/tasks.py for the queued reindex.
 """
 from __future__ import annotations
 
 from evidence.models import EvidenceVersion
-from search.services import index_evidence
-from search.sync import sync_suppressed
-from search.tasks import reindex_changes  # noqa: F401  (registers the task with the worker)
 from extensions import db
 from jobs.queue import huey
 from jobs.services import enqueue, job_task, report_progress
-
 from search.extraction.service import extract_version
+from search.services import index_evidence
+from search.sync import sync_suppressed
 
 
 @job_task

@@ -5,7 +5,6 @@ OWNER_ONLY = expect(302, 200, 403, 403, 403)
 OWNER_POST = expect(302, 303, 403, 403, 403)
 
 ROUTES = {
-    "evidence.new_evidence": Case("GET", lambda w: f"/portefeuilles/{w['own_portfolio'].id}/preuves/nouvelle", OWNER_ONLY),
     "evidence.show": Case("GET", lambda w: f"/preuves/{w['own_evidence'].id}", OWN_VIEW),
     "evidence.edit": Case("GET", lambda w: f"/preuves/{w['own_evidence'].id}/modifier", OWNER_ONLY),
     "evidence.delete": Case("POST", lambda w: f"/preuves/{w['foreign_evidence'].id}/supprimer", expect(302, 403, 403, 403, 403)),

@@ -23,3 +23,8 @@ ROUTES = {
     "referentials.confirm": Case("POST", lambda w: "/admin/referentiels/confirmer", expect(302, 403, 403, 403, 303)),
     "referentials.export": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/export", ADMIN_ONLY),
 }
+
+# Creating an evidence happens from the portfolio (the evidence package knows no portfolio).
+ROUTES["portfolio.new_evidence"] = Case(
+    "GET", lambda w: f"/portefeuilles/{w['own_portfolio'].id}/preuves/nouvelle", expect(302, 200, 403, 403, 403)
+)

@@ -154,7 +154,7 @@ def test_storage_gc_keeps_exported_files(app_ctx, make_user):
     """Objects held by job results (exports, archives) are not garbage."""
     from datetime import timedelta
 
-    from evidence.uploads import collect_garbage
+    from storage.gc import collect_garbage
     from jobs.models import Job
 
     export = object_store().put(io.BytesIO(b"%PDF export"), 11)

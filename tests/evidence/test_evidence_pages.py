@@ -43,6 +43,16 @@ def test_candidate_creates_evidence_with_its_context(browser, setup):
     assert "Preuve n°1 : Configuration du pare-feu pfSense" in page and "Stage" in page
 
 
+def test_the_page_says_when_screenshots_will_not_be_searchable(browser, setup, app_ctx, monkeypatch, tmp_path):
+    """Search tells the evidence page (app.extensions["ocr_status"]); without search, no warning."""
+    url = f"/preuves/{factories.make_evidence(setup['portfolio']).id}"
+    monkeypatch.setenv("PATH", str(tmp_path / "sans-tesseract"))
+    assert "OCR indisponible : tesseract" in browser.get(url).get_data(as_text=True)
+    monkeypatch.delitem(app_ctx.extensions, "ocr_status")
+    page = browser.get(url)
+    assert page.status_code == 200 and "OCR indisponible" not in page.get_data(as_text=True)
+
+
 def test_missing_title_is_explained(browser, setup):
     url = f"/portefeuilles/{setup['portfolio'].id}/preuves/nouvelle"
     response = browser.post(url, {"title": "", "context": "company"})

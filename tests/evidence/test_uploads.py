@@ -18,7 +18,8 @@ from sqlalchemy import text
 from accounts.models import Role
 from storage.access import object_store
 from storage.cli import cli as storage_cli
-from evidence.uploads import UploadRefused, collect_garbage, store_upload
+from storage.gc import collect_garbage
+from evidence.uploads import UploadRefused, store_upload
 from extensions import db
 from storage.base import CHUNK_SIZE, content_key
 from tests import factories

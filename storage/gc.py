@@ -1,0 +1,82 @@
+"""Garbage collection of the object store: remove objects nothing references (`flask storage gc`).
+
+Storage knows no table. What must be kept is told by reference providers the application wires
+in (app.py): each is a callable taking a backend name and returning the object keys it holds
+there, registered with `register_references(app, provider)` into
+`app.extensions["storage_references"]`. Today: evidence versions (evidence/files.version_keys)
+and export results (files, session archives and their parts: exports.services.stored_object_keys).
+
+Safety: with no provider registered, collection refuses to run (it would take every object for
+garbage). Objects younger than the grace period are spared: an upload stores its object before
+it records its version.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app
+
+from storage.access import object_store
+from storage.base import ObjectNotFound
+
+GC_GRACE = timedelta(hours=1)
+REFERENCES = "storage_references"
+
+ReferenceProvider = Callable[[str], Iterable[str]]
+
+
+class CollectionRefused(Exception):
+    """Garbage collection cannot run safely; the message is French."""
+
+
+def register_references(app: Flask, provider: ReferenceProvider) -> None:
+    """Declare `provider(backend) -> keys` as holding objects garbage collection must keep."""
+    providers = app.extensions.setdefault(REFERENCES, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def referenced_keys(backend: str) -> set[str]:
+    """Every key some provider holds in `backend`; CollectionRefused when none is registered."""
+    providers = current_app.extensions.get(REFERENCES) or []
+    if not providers:
+        raise CollectionRefused(
+            "Nettoyage du stockage refusé : aucune source de références n'est déclarée "
+            "(app.extensions['storage_references']), tous les objets passeraient pour orphelins."
+        )
+    keys: set[str] = set()
+    for provider in providers:
+        keys.update(provider(backend))
+    return keys
+
+
+def _older_than(store, key: str, cutoff: datetime) -> bool:
+    try:
+        modified = store.stat(key).modified
+    except ObjectNotFound:
+        return False
+    if modified is None:
+        return False
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=UTC)
+    return modified <= cutoff
+
+
+def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> list[str]:
+    """Remove the objects of the configured store that no provider references, older than `grace`.
+
+    With dry_run, nothing is removed and the keys that would be are returned. Raises
+    CollectionRefused (nothing removed) when no reference provider is registered.
+    """
+    store = object_store()
+    referenced = referenced_keys(store.name)
+    cutoff = datetime.now(UTC) - grace
+    old_orphans = [key for key in store.keys() if key not in referenced and _older_than(store, key, cutoff)]
+    # A version or an export may have been recorded while the store was listed: ask again.
+    referenced = referenced_keys(store.name)
+    removed = [key for key in old_orphans if key not in referenced]
+    if not dry_run:
+        for key in removed:
+            store.delete(key)
+    return removed
