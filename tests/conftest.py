@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 from sqlalchemy import text
@@ -192,8 +192,9 @@ class UserClient(FlaskClient):
     user = None
 
     def open(self, *args, **kwargs):
-        for name in list(vars(g)):
-            g.pop(name, None)
+        if has_app_context():
+            for name in list(vars(g)):
+                g.pop(name, None)
         return super().open(*args, **kwargs)
 
     def token(self, url: str | None = None) -> str:
@@ -268,12 +269,6 @@ def as_juror(client_for, make_user) -> UserClient:
 @pytest.fixture()
 def as_admin(client_for, make_user) -> UserClient:
     return client_for(make_user(Role.ADMIN))
-
-
-@pytest.fixture()
-def browser(client) -> UserClient:
-    """Transitional alias of `client` (removed once every test says `client`)."""
-    return client
 
 
 @pytest.fixture()

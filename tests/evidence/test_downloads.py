@@ -1,4 +1,4 @@
-"""Downloads: always an attachment, never rendered by the browser, only for who may view.
+"""Downloads: always an attachment, never rendered by the client, only for who may view.
 
 The local backend streams the object; the minio backend redirects to a short-lived presigned
 URL, which is then fetched as a browser would."""
@@ -15,15 +15,7 @@ from accounts.models import Role
 from storage.access import object_store
 from extensions import db
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token_from
-from tests.evidence.upload_helpers import (  # noqa: F401 (fixtures)
-    pdf_bytes,
-    png_bytes,
-    svg_with_script,
-    unique_text,
-    versions_of,
-    workspace,
-)
+from tests.evidence.samples import pdf_bytes, png_bytes, svg_with_script, unique_text, versions_of
 
 
 def download(client, version):
@@ -89,21 +81,15 @@ def test_ranges_and_revalidation_on_the_local_backend(workspace):
     assert workspace.client.get(url, headers={"If-None-Match": etag}).status_code == 304
 
 
-def status_for(app, user, url: str) -> int:
-    """GET `url` as `user`, from a fresh app context (the test's own is shared with the
-    workspace client's requests, and remembers who logged in there)."""
-    with app.app_context():
-        client = app.test_client()
-        token = csrf_token_from(client.get("/connexion").get_data(as_text=True))
-        login = client.post("/connexion", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-        assert login.status_code == 302
-        return client.get(url).status_code
+def status_for(client_for, user, url: str) -> int:
+    """GET `url` as `user`, from a client of their own."""
+    return client_for(user).get(url).status_code
 
 
 @pytest.mark.parametrize("role, allowed", [
     ("tutor_of_portfolio", True), ("admin", True), ("juror", False), ("other_candidate", False), ("other_tutor", False),
 ])
-def test_who_may_download(workspace, app_ctx, make_user, role, allowed):
+def test_who_may_download(client_for, workspace, app_ctx, make_user, role, allowed):
     tutor = make_user(Role.TUTOR)
     workspace.portfolio.tutors.append(tutor)
     db.session.commit()
@@ -113,18 +99,18 @@ def test_who_may_download(workspace, app_ctx, make_user, role, allowed):
         "other_candidate": make_user(Role.CANDIDATE), "other_tutor": make_user(Role.TUTOR),
     }[role]
     expected = (302 if object_store().name == "minio" else 200) if allowed else 403
-    assert status_for(app_ctx, user, f"/versions/{version.id}/telechargement") == expected
+    assert status_for(client_for, user, f"/versions/{version.id}/telechargement") == expected
 
 
 def test_an_unknown_version_is_not_found(workspace):
     assert workspace.client.get("/versions/999999/telechargement").status_code == 404
 
 
-def test_previews_and_thumbnails_follow_the_same_rule(workspace, make_user, app_ctx):
+def test_previews_and_thumbnails_follow_the_same_rule(client_for, workspace, make_user, app_ctx):
     version = uploaded(workspace, png_bytes(), "capture.png")
     stranger = make_user(Role.CANDIDATE)
     for path in ("apercu", "miniature", "texte", "telechargement"):
-        assert status_for(app_ctx, stranger, f"/versions/{version.id}/{path}") == 403, path
+        assert status_for(client_for, stranger, f"/versions/{version.id}/{path}") == 403, path
 
 
 def test_jurors_read_the_versions_frozen_in_submissions_they_examine(app_ctx, make_user):
@@ -132,7 +118,6 @@ def test_jurors_read_the_versions_frozen_in_submissions_they_examine(app_ctx, ma
     from accounts.policy import Permission, may
     from grading import sessions
     from portfolio.submissions import submit_portfolio
-    from tests.grading import SESSION_START
 
     admin, juror, outsider = make_user(Role.ADMIN), make_user(Role.JUROR), make_user(Role.JUROR)
     candidate = make_user(Role.CANDIDATE)
@@ -142,7 +127,7 @@ def test_jurors_read_the_versions_frozen_in_submissions_they_examine(app_ctx, ma
     factories.claim(evidence, portfolio.certification.blocs[0].evaluations[0].criteria[0])
     submission = submit_portfolio(portfolio, candidate)
     later = factories.add_version(evidence, b"ajout apres depot\n", "fige.log", "text/plain", file=frozen.file)
-    session = sessions.create_session(portfolio.certification, sessions.SessionFields(starts_at=SESSION_START, place="Salle 1"), actor=admin)
+    session = sessions.create_session(portfolio.certification, sessions.SessionFields(starts_at=factories.SESSION_START, place="Salle 1"), actor=admin)
     sessions.add_member(session, juror, actor=admin, is_president=True)
     sessions.assign_submission(session, submission, actor=admin)
     assert may(juror, Permission.READ_EVIDENCE_FILE, frozen)

@@ -16,12 +16,12 @@ from tests import factories
 
 
 @pytest.fixture()
-def setup(browser, make_user):
+def setup(client, make_user):
     candidate = make_user(Role.CANDIDATE)
     tutor = make_user(Role.TUTOR)
     certification = factories.make_certification()
     portfolio = factories.make_portfolio(candidate, certification, tutors=[tutor])
-    browser.login(candidate.email)
+    client.login(candidate.email)
     return {"candidate": candidate, "tutor": tutor, "certification": certification, "portfolio": portfolio}
 
 
@@ -29,76 +29,76 @@ def _criterion(certification, bloc=0, index=0):
     return certification.blocs[bloc].evaluations[0].criteria[index]
 
 
-def test_candidate_creates_evidence_with_its_context(browser, setup):
+def test_candidate_creates_evidence_with_its_context(client, setup):
     portfolio = setup["portfolio"]
     url = f"/portefeuilles/{portfolio.id}/preuves/nouvelle"
-    response = browser.post(url, {
+    response = client.submit(url, {
         "title": "Configuration du pare-feu pfSense", "description": "Règles de filtrage du site de Lyon",
         "context": "internship", "organisation": "Mairie de Lyon", "period": "mars 2026", "confidentiality_note": "",
     })
     assert response.status_code == 303
     evidence = db.session.scalar(select(Evidence))
     assert (evidence.number, evidence.context, evidence.organisation) == (1, "internship", "Mairie de Lyon")
-    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Preuve n°1 : Configuration du pare-feu pfSense" in page and "Stage" in page
 
 
-def test_the_page_says_when_screenshots_will_not_be_searchable(browser, setup, app_ctx, monkeypatch, tmp_path):
+def test_the_page_says_when_screenshots_will_not_be_searchable(client, setup, app_ctx, monkeypatch, tmp_path):
     """Search tells the evidence page (app.extensions["ocr_status"]); without search, no warning."""
     url = f"/preuves/{factories.make_evidence(setup['portfolio']).id}"
     monkeypatch.setenv("PATH", str(tmp_path / "sans-tesseract"))
-    assert "OCR indisponible : tesseract" in browser.get(url).get_data(as_text=True)
+    assert "OCR indisponible : tesseract" in client.get(url).get_data(as_text=True)
     monkeypatch.delitem(app_ctx.extensions, "ocr_status")
-    page = browser.get(url)
+    page = client.get(url)
     assert page.status_code == 200 and "OCR indisponible" not in page.get_data(as_text=True)
 
 
-def test_missing_title_is_explained(browser, setup):
+def test_missing_title_is_explained(client, setup):
     url = f"/portefeuilles/{setup['portfolio'].id}/preuves/nouvelle"
-    response = browser.post(url, {"title": "", "context": "company"})
+    response = client.submit(url, {"title": "", "context": "company"})
     assert response.status_code == 200
     assert "Le titre est obligatoire." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Evidence.id))) == 0
 
 
-def test_criteria_picker_filters_by_code_or_words(browser, setup):
+def test_criteria_picker_filters_by_code_or_words(client, setup):
     evidence = factories.make_evidence(setup["portfolio"])
-    fragment = browser.get(f"/preuves/{evidence.id}/criteres?q=CE2 bloc 1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get(f"/preuves/{evidence.id}/criteres?q=CE2 bloc 1", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Critère 2 du bloc 1" in fragment and "Critère 1 du bloc 1" not in fragment and "<html" not in fragment
-    nothing = browser.get(f"/preuves/{evidence.id}/criteres?q=introuvable", headers={"HX-Request": "true"}).get_data(as_text=True)
+    nothing = client.get(f"/preuves/{evidence.id}/criteres?q=introuvable", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Aucun critère ne contient" in nothing
-    full_page = browser.get(f"/preuves/{evidence.id}/criteres?q=CE3").get_data(as_text=True)
+    full_page = client.get(f"/preuves/{evidence.id}/criteres?q=CE3").get_data(as_text=True)
     assert "<html" in full_page and "Critère 3 du bloc 1" in full_page  # works without JavaScript
 
 
-def test_claims_change_the_coverage_matrix(browser, setup):
+def test_claims_change_the_coverage_matrix(client, setup):
     portfolio, certification = setup["portfolio"], setup["certification"]
     evidence = factories.make_evidence(portfolio)
     criterion = _criterion(certification)
-    before = browser.get(f"/portefeuilles/{portfolio.id}").get_data(as_text=True)
+    before = client.get(f"/portefeuilles/{portfolio.id}").get_data(as_text=True)
     assert "0 critère(s) sur 6 ont au moins une preuve" in before
-    response = browser.post(
+    response = client.submit(
         f"/preuves/{evidence.id}/rattachements",
         {"criterion_id": criterion.id, "justification": "La règle 12 bloque le trafic sortant non autorisé."},
         token_from=f"/preuves/{evidence.id}",
     )
     assert response.status_code == 303
-    after = browser.get(f"/portefeuilles/{portfolio.id}").get_data(as_text=True)
+    after = client.get(f"/portefeuilles/{portfolio.id}").get_data(as_text=True)
     assert "1 critère(s) sur 6 ont au moins une preuve" in after
-    missing = browser.get(f"/portefeuilles/{portfolio.id}/couverture?statut=missing", headers={"HX-Request": "true"}).get_data(as_text=True)
+    missing = client.get(f"/portefeuilles/{portfolio.id}/couverture?statut=missing", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert criterion.text not in missing and "Critère 2 du bloc 1" in missing
 
 
-def test_claim_needs_a_justification_and_a_criterion_of_the_same_certification(browser, setup):
+def test_claim_needs_a_justification_and_a_criterion_of_the_same_certification(client, setup):
     evidence = factories.make_evidence(setup["portfolio"])
     other = factories.make_certification(code="RNCP-AUTRE")
     foreign_criterion = _criterion(other)
-    response = browser.post(
+    response = client.submit(
         f"/preuves/{evidence.id}/rattachements", {"criterion_id": foreign_criterion.id, "justification": "Tentative"},
         token_from=f"/preuves/{evidence.id}", follow_redirects=True,
     )
     assert "appartient pas au référentiel de votre certification" in response.get_data(as_text=True)
-    response = browser.post(
+    response = client.submit(
         f"/preuves/{evidence.id}/rattachements", {"criterion_id": _criterion(setup["certification"]).id, "justification": ""},
         token_from=f"/preuves/{evidence.id}", follow_redirects=True,
     )
@@ -106,10 +106,10 @@ def test_claim_needs_a_justification_and_a_criterion_of_the_same_certification(b
     assert db.session.scalar(select(func.count(Claim.id))) == 0
 
 
-def test_candidate_cannot_tag_someone_elses_evidence(browser, setup, make_user):
+def test_candidate_cannot_tag_someone_elses_evidence(client, setup, make_user):
     stranger_portfolio = factories.make_portfolio(make_user(Role.CANDIDATE), setup["certification"])
     foreign = factories.make_evidence(stranger_portfolio)
-    response = browser.post(
+    response = client.submit(
         f"/preuves/{foreign.id}/rattachements",
         {"criterion_id": _criterion(setup["certification"]).id, "justification": "Pas à moi"},
         token_from="/",
@@ -118,24 +118,24 @@ def test_candidate_cannot_tag_someone_elses_evidence(browser, setup, make_user):
     assert db.session.scalar(select(func.count(Claim.id))) == 0
 
 
-def test_deliverables_are_marked_and_leave_the_missing_list(browser, setup):
+def test_deliverables_are_marked_and_leave_the_missing_list(client, setup):
     portfolio, certification = setup["portfolio"], setup["certification"]
     evidence = factories.make_evidence(portfolio)
     deliverable = certification.blocs[0].evaluations[0].deliverables[0]
     assert deliverable in compute_coverage(portfolio).blocs[0].deliverables_missing
-    browser.post(f"/preuves/{evidence.id}/livrables", {"deliverables": [str(deliverable.id)]}, token_from=f"/preuves/{evidence.id}")
+    client.submit(f"/preuves/{evidence.id}/livrables", {"deliverables": [str(deliverable.id)]}, token_from=f"/preuves/{evidence.id}")
     assert deliverable not in compute_coverage(portfolio).blocs[0].deliverables_missing
 
 
-def test_review_status_flow_is_recorded_with_who_and_when(browser, setup):
+def test_review_status_flow_is_recorded_with_who_and_when(client, setup):
     portfolio, tutor = setup["portfolio"], setup["tutor"]
     evidence = factories.make_evidence(portfolio)
     criterion = _criterion(setup["certification"])
     factories.claim(evidence, criterion)
-    browser.post(f"/preuves/{evidence.id}/statut", {"status": "ready"}, token_from=f"/preuves/{evidence.id}")
-    browser.post("/deconnexion", token_from="/")
-    browser.login(tutor.email)
-    browser.post(f"/preuves/{evidence.id}/statut", {"status": "changes_requested"}, token_from=f"/preuves/{evidence.id}")
+    client.submit(f"/preuves/{evidence.id}/statut", {"status": "ready"}, token_from=f"/preuves/{evidence.id}")
+    client.submit("/deconnexion", token_from="/")
+    client.login(tutor.email)
+    client.submit(f"/preuves/{evidence.id}/statut", {"status": "changes_requested"}, token_from=f"/preuves/{evidence.id}")
     db.session.expire_all()
     changes = db.session.scalars(select(StatusChange).order_by(StatusChange.id)).all()
     assert [(c.from_status, c.to_status, c.changed_by_id) for c in changes] == [
@@ -144,60 +144,60 @@ def test_review_status_flow_is_recorded_with_who_and_when(browser, setup):
     coverage = compute_coverage(portfolio)
     assert coverage.blocs[0].criteria[0].status is CoverageStatus.CHANGES_ONLY
     # A tutor cannot approve a draft that was never sent for review.
-    response = browser.post(f"/preuves/{evidence.id}/statut", {"status": "draft"}, token_from=f"/preuves/{evidence.id}", follow_redirects=True)
+    response = client.submit(f"/preuves/{evidence.id}/statut", {"status": "draft"}, token_from=f"/preuves/{evidence.id}", follow_redirects=True)
     assert "impossible" in response.get_data(as_text=True)
 
 
-def test_tutor_comments_appear_unread_on_the_candidate_dashboard(browser, setup):
+def test_tutor_comments_appear_unread_on_the_candidate_dashboard(client, setup):
     portfolio, tutor = setup["portfolio"], setup["tutor"]
     evidence = factories.make_evidence(portfolio, title="Journal DHCP")
     claim = factories.claim(evidence, _criterion(setup["certification"]))
-    browser.post("/deconnexion", token_from="/")
-    browser.login(tutor.email)
-    response = browser.post(
+    client.submit("/deconnexion", token_from="/")
+    client.login(tutor.email)
+    response = client.submit(
         f"/preuves/{evidence.id}/commentaires", {"body": "Masquez les adresses MAC.", "claim_id": str(claim.id)},
         token_from=f"/preuves/{evidence.id}",
     )
     assert response.status_code == 303
-    browser.post("/deconnexion", token_from="/")
-    browser.login(setup["candidate"].email)
-    dashboard = browser.get("/").get_data(as_text=True)
+    client.submit("/deconnexion", token_from="/")
+    client.login(setup["candidate"].email)
+    dashboard = client.get("/").get_data(as_text=True)
     assert "1 commentaire(s) non lu(s)" in dashboard and "Journal DHCP" in dashboard
-    page = browser.get(f"/preuves/{evidence.id}").get_data(as_text=True)
+    page = client.get(f"/preuves/{evidence.id}").get_data(as_text=True)
     assert "Masquez les adresses MAC." in page and "à propos de CE1" in page
     thread = db.session.scalar(select(Comment))
-    browser.post(f"/preuves/{evidence.id}/commentaires", {"body": "C'est fait.", "parent_id": str(thread.id)}, token_from=f"/preuves/{evidence.id}")
-    assert "non lu" not in browser.get("/").get_data(as_text=True)
+    client.submit(f"/preuves/{evidence.id}/commentaires", {"body": "C'est fait.", "parent_id": str(thread.id)}, token_from=f"/preuves/{evidence.id}")
+    assert "non lu" not in client.get("/").get_data(as_text=True)
     reply = db.session.scalar(select(Comment).where(Comment.parent_id == thread.id))
     assert reply.body == "C'est fait."
 
 
-def test_deleted_evidence_can_be_restored(browser, setup):
+def test_deleted_evidence_can_be_restored(client, setup):
     evidence = factories.make_evidence(setup["portfolio"])
-    response = browser.post(f"/preuves/{evidence.id}/supprimer", token_from=f"/preuves/{evidence.id}", follow_redirects=True)
+    response = client.submit(f"/preuves/{evidence.id}/supprimer", token_from=f"/preuves/{evidence.id}", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Preuves retirées" in html and "récupérable" in html
-    browser.post(f"/preuves/{evidence.id}/restaurer", token_from=f"/portefeuilles/{setup['portfolio'].id}")
+    client.submit(f"/preuves/{evidence.id}/restaurer", token_from=f"/portefeuilles/{setup['portfolio'].id}")
     db.session.expire_all()
     assert db.session.get(Evidence, evidence.id).deleted_at is None
 
 
-def test_submission_freezes_a_snapshot_that_later_edits_never_reach(browser, setup):
+def test_submission_freezes_a_snapshot_that_later_edits_never_reach(client, setup):
     portfolio = setup["portfolio"]
     evidence = factories.make_evidence(portfolio, title="Plan d'adressage")
     factories.add_version(evidence, b"10.0.0.0/24 LAN\n", "plan.txt", "text/plain")
     factories.claim(evidence, _criterion(setup["certification"]), "Le plan couvre les trois VLAN.")
-    refused = browser.post(f"/portefeuilles/{portfolio.id}/depots", {}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
+    refused = client.submit(f"/portefeuilles/{portfolio.id}/depots", {}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
     assert "Cochez la case de confirmation" in refused.get_data(as_text=True)
-    response = browser.post(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
+    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
     assert response.status_code == 303
     submission = db.session.scalar(select(Submission))
     frozen = submission.snapshot
     assert verify_submission(submission)
 
-    browser.post(f"/preuves/{evidence.id}/modifier", {"title": "Plan modifié", "context": "company"})
+    client.submit(f"/preuves/{evidence.id}/modifier", {"title": "Plan modifié", "context": "company"})
     claim = db.session.scalar(select(Claim))
-    browser.post(f"/rattachements/{claim.id}/modifier", {"justification": "Autre texte"}, token_from=f"/preuves/{evidence.id}")
+    client.submit(f"/rattachements/{claim.id}/modifier", {"justification": "Autre texte"}, token_from=f"/preuves/{evidence.id}")
     factories.add_version(evidence, b"nouvelle version\n", "plan.txt", "text/plain", file=evidence.files[0])
     db.session.expire_all()
     submission = db.session.get(Submission, submission.id)
@@ -206,10 +206,10 @@ def test_submission_freezes_a_snapshot_that_later_edits_never_reach(browser, set
     assert data["evidence"][0]["title"] == "Plan d'adressage"
     assert data["evidence"][0]["claims"][0]["justification"] == "Le plan couvre les trois VLAN."
     assert data["evidence"][0]["versions"][0]["number"] == 1
-    page = browser.get(f"/depots/{submission.id}").get_data(as_text=True)
+    page = client.get(f"/depots/{submission.id}").get_data(as_text=True)
     assert "intègre" in page and "Plan d&#39;adressage" in page
 
-    second = browser.post(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
+    second = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
     assert second.status_code == 303
     snapshots = db.session.scalars(select(Submission).order_by(Submission.number)).all()
     assert [s.number for s in snapshots] == [1, 2]
@@ -228,24 +228,24 @@ def test_a_submission_row_cannot_be_edited(app_ctx, setup):
     db.session.rollback()
 
 
-def test_empty_portfolio_cannot_be_submitted(browser, setup):
+def test_empty_portfolio_cannot_be_submitted(client, setup):
     portfolio = setup["portfolio"]
-    response = browser.post(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
+    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
     assert "aucune preuve" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Submission.id))) == 0
 
 
-def test_admin_enrols_a_candidate_with_tutors(browser, make_user):
+def test_admin_enrols_a_candidate_with_tutors(client, make_user):
     admin = make_user(Role.ADMIN)
     candidate = make_user(Role.CANDIDATE, name="Chloé Candidate")
     tutor = make_user(Role.TUTOR)
     certification = factories.make_certification()
-    browser.login(admin.email)
-    response = browser.post("/admin/portefeuilles", {
+    client.login(admin.email)
+    response = client.submit("/admin/portefeuilles", {
         "candidate_id": str(candidate.id), "certification_id": str(certification.id), "tutor_ids": [str(tutor.id)],
     })
     assert response.status_code == 303
-    html = browser.get("/admin/portefeuilles").get_data(as_text=True)
+    html = client.get("/admin/portefeuilles").get_data(as_text=True)
     assert "Chloé Candidate" in html
     from portfolio.models import Portfolio
 

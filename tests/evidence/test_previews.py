@@ -11,25 +11,14 @@ from flask import render_template
 from PIL import Image
 
 from evidence import previews
-from tests.evidence.upload_helpers import (  # noqa: F401 (fixtures)
-    docx_bytes,
-    jpeg_bytes,
-    pdf_bytes,
-    png_bomb,
-    png_bytes,
-    svg_with_script,
-    text_of,
-    unique_text,
-    versions_of,
-    workspace,
-)
+from tests.evidence.samples import docx_bytes, jpeg_bytes, pdf_bytes, png_bomb, png_bytes, svg_with_script, unique_text, versions_of
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def uploaded(workspace, content: bytes, name: str):
     response = workspace.upload((content, name))
-    assert response.status_code == 200, text_of(response)
+    assert response.status_code == 200, response.text
     return versions_of(workspace.evidence)[-1]
 
 
@@ -130,11 +119,11 @@ def test_a_long_log_is_truncated_with_a_link_to_the_whole_text(workspace):
 def test_legacy_encodings_are_decoded(workspace):
     latin = "Journal système : échec de la réplication à 23h15, réessayé à 23h20.\n" * 20
     version = uploaded(workspace, latin.encode("cp1252"), "replication.log")
-    assert "échec de la réplication" in text_of(workspace.client.get(f"/versions/{version.id}/apercu"))
+    assert "échec de la réplication" in (workspace.client.get(f"/versions/{version.id}/apercu")).text
     script = "# Inventaire des postes\nGet-ADComputer -Filter * | Select-Object Name # réseau\n"
     version = uploaded(workspace, b"\xff\xfe" + script.encode("utf-16-le"), "inventaire.ps1")
     assert version.media_type == "text/x-powershell"
-    assert "Inventaire des postes" in text_of(workspace.client.get(f"/versions/{version.id}/apercu"))
+    assert "Inventaire des postes" in (workspace.client.get(f"/versions/{version.id}/apercu")).text
 
 
 def test_a_non_text_version_has_no_text_page(workspace):
@@ -182,7 +171,7 @@ def test_an_svg_is_never_shown_only_an_icon(workspace):
     html = fragment(workspace, version)
     assert "file-icon" in html and ">SVG<" in html
     assert "<svg" not in html and "<img" not in html and "alert(" not in html
-    assert "jamais affichées dans le navigateur" in text_of(workspace.client.get(f"/versions/{version.id}/apercu"))
+    assert "jamais affichées dans le navigateur" in (workspace.client.get(f"/versions/{version.id}/apercu")).text
     assert workspace.client.get(f"/versions/{version.id}/miniature").status_code == 404
     assert workspace.client.get(f"/versions/{version.id}/texte").status_code == 404
 
@@ -190,7 +179,7 @@ def test_an_svg_is_never_shown_only_an_icon(workspace):
 def test_a_document_gets_a_typed_icon_with_its_size(workspace):
     content = docx_bytes()
     version = uploaded(workspace, content, "procédure.docx")
-    html = text_of(workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"}))
+    html = (workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"})).text
     assert ">DOCX<" in html and "Document Word" in html
     assert previews.human_size(len(content)) in html
 
@@ -248,4 +237,4 @@ def test_the_upload_script_is_an_external_file():
 def test_a_windows_log_in_utf16_without_bom_is_text(workspace):
     log = "Démarrage du service DHCP : OK\r\n" * 50
     version = uploaded(workspace, log.encode("utf-16-le"), "dhcp.log")
-    assert "Démarrage du service DHCP" in text_of(workspace.client.get(f"/versions/{version.id}/apercu"))
+    assert "Démarrage du service DHCP" in (workspace.client.get(f"/versions/{version.id}/apercu")).text

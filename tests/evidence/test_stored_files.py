@@ -19,20 +19,14 @@ from storage.access import object_store
 from storage.cli import cli as storage_cli
 from storage.gc import CollectionRefused, collect_garbage, register_references
 from tests import factories
-from tests.evidence.upload_helpers import (  # noqa: F401 (fixtures)
-    png_bytes,
-    text_of,
-    unique_text,
-    versions_of,
-    workspace,
-)
+from tests.evidence.samples import png_bytes, unique_text, versions_of
 
 ELSEWHERE = "non configuré ici"
 
 
 def uploaded(workspace, content: bytes, name: str):
     response = workspace.upload((content, name))
-    assert response.status_code == 200, text_of(response)
+    assert response.status_code == 200, response.text
     return versions_of(workspace.evidence)[-1]
 
 
@@ -62,7 +56,7 @@ def test_the_text_preview_says_why_it_cannot_show_the_file(workspace):
     version = moved_away(uploaded(workspace, unique_text("secret du journal\n"), "journal.log"))
     response = workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"})
     assert response.status_code == 200
-    body = text_of(response)
+    body = response.text
     assert "Aperçu impossible" in body and ELSEWHERE in body
     assert "secret du journal" not in body
 
@@ -72,14 +66,14 @@ def test_the_text_page_and_the_download_are_refused(workspace, path):
     version = moved_away(uploaded(workspace, unique_text("secret du journal\n"), "journal.log"))
     response = workspace.client.get(f"/versions/{version.id}/{path}")
     assert response.status_code == 503
-    assert ELSEWHERE in text_of(response) and "secret du journal" not in text_of(response)
+    assert ELSEWHERE in response.text and "secret du journal" not in response.text
 
 
 def test_a_thumbnail_is_refused(workspace):
     version = moved_away(uploaded(workspace, png_bytes(), "capture.png"))
     response = workspace.client.get(f"/versions/{version.id}/miniature")
     assert response.status_code == 503
-    assert ELSEWHERE in text_of(response)
+    assert ELSEWHERE in response.text
 
 
 def test_extraction_fails_with_the_reason(workspace):
@@ -92,7 +86,7 @@ def test_extraction_fails_with_the_reason(workspace):
 
 
 def test_the_dossier_names_the_file_it_could_not_read(app_ctx, make_user):
-    from exports.services import build_document
+    from exports.tasks import build_document
 
     candidate = make_user(Role.CANDIDATE)
     portfolio = factories.make_portfolio(candidate)
@@ -127,7 +121,7 @@ def test_a_failing_receiver_never_fails_an_upload_already_stored(workspace, capl
     with version_stored.connected_to(queue_down), caplog.at_level(logging.ERROR):
         response = workspace.upload((unique_text(), "journal.log"))
     assert response.status_code == 200
-    assert "« journal.log » enregistré." in text_of(response)
+    assert "« journal.log » enregistré." in response.text
     [version] = versions_of(workspace.evidence)
     assert f"A receiver of version_stored failed for version {version.id}" in caplog.text
 

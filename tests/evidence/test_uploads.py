@@ -23,24 +23,7 @@ from evidence.uploads import UploadRefused, store_upload
 from extensions import db
 from storage.base import CHUNK_SIZE, content_key
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token_from
-from tests.evidence.upload_helpers import (  # noqa: F401 (fixtures)
-    FailingStore,
-    RendezvousStore,
-    docx_bytes,
-    elf_bytes,
-    jpeg_bytes,
-    local_leftovers,
-    pdf_bytes,
-    pe_bytes,
-    png_bytes,
-    replace_store,
-    store_keys,
-    text_of,
-    unique_text,
-    versions_of,
-    workspace,
-)
+from tests.evidence.samples import FailingStore, RendezvousStore, docx_bytes, elf_bytes, jpeg_bytes, local_leftovers, pdf_bytes, pe_bytes, png_bytes, store_keys, unique_text, versions_of
 
 
 def read_object(key: str) -> bytes:
@@ -54,7 +37,7 @@ def test_a_screenshot_is_stored_and_recorded(workspace):
     content = png_bytes()
     response = workspace.upload((content, "capture-pare-feu.png"))
     assert response.status_code == 200
-    assert "« capture-pare-feu.png » enregistré." in text_of(response)
+    assert "« capture-pare-feu.png » enregistré." in response.text
     [version] = versions_of(workspace.evidence)
     digest = hashlib.sha256(content).hexdigest()
     assert (version.number, version.filename, version.media_type) == (1, "capture-pare-feu.png", "image/png")
@@ -72,7 +55,7 @@ def test_several_files_in_one_request_each_become_a_file(workspace):
         (unique_text("- hosts: all\n"), "playbook.yml"),
     ]
     response = workspace.upload(*files)
-    assert response.status_code == 200, text_of(response)
+    assert response.status_code == 200, response.text
     versions = versions_of(workspace.evidence)
     assert [v.filename for v in versions] == [name for _, name in files]
     assert [v.media_type for v in versions] == [
@@ -87,7 +70,7 @@ def test_a_new_version_keeps_the_earlier_ones(workspace):
     [first] = versions_of(workspace.evidence)
     response = workspace.upload((unique_text("v2\n"), "plan-corrigé.txt"), file_id=first.file_id)
     assert response.status_code == 200
-    assert "(version 2)" in text_of(response)
+    assert "(version 2)" in response.text
     versions = versions_of(workspace.evidence)
     assert [(v.file_id, v.number, v.filename) for v in versions] == [
         (first.file_id, 1, "plan.txt"), (first.file_id, 2, "plan-corrigé.txt"),
@@ -101,9 +84,9 @@ def test_identical_content_is_not_recorded_twice(workspace):
     [version] = versions_of(workspace.evidence)
     again = workspace.upload((content, "journal.log"), file_id=version.file_id)
     assert again.status_code == 200
-    assert "identique à la version actuelle (version 1)" in text_of(again)
+    assert "identique à la version actuelle (version 1)" in again.text
     as_new_file = workspace.upload((content, "copie.log"))
-    assert "déjà dans cette preuve (« journal.log », version 1)" in text_of(as_new_file)
+    assert "déjà dans cette preuve (« journal.log », version 1)" in as_new_file.text
     assert len(versions_of(workspace.evidence)) == 1
 
 
@@ -116,7 +99,7 @@ def test_a_path_from_an_old_browser_keeps_only_the_name(workspace):
 def test_without_htmx_the_form_redirects_with_messages(workspace):
     response = workspace.upload((unique_text(), "commande.txt"), (b"", "vide.txt"), htmx=False)
     assert response.status_code == 303
-    page = text_of(workspace.client.get(response.headers["Location"]))
+    page = (workspace.client.get(response.headers["Location"])).text
     assert "« commande.txt » enregistré." in page
     assert "« vide.txt » : fichier vide" in page
 
@@ -130,10 +113,10 @@ def test_archives_only_when_allowed(workspace, app_ctx, monkeypatch):
         tar.addfile(info, io.BytesIO(data))
     refused = workspace.upload((archive.getvalue(), "configs.tar.gz"))
     assert refused.status_code == 422
-    assert "les archives (.tar.gz) ne sont pas acceptées" in text_of(refused)
+    assert "les archives (.tar.gz) ne sont pas acceptées" in refused.text
     monkeypatch.setitem(app_ctx.config, "ALLOW_ARCHIVES", True)
     accepted = workspace.upload((archive.getvalue(), "configs.tar.gz"), (docx_bytes(), "renommé.zip"))
-    assert accepted.status_code == 200, text_of(accepted)
+    assert accepted.status_code == 200, accepted.text
     assert [v.media_type for v in versions_of(workspace.evidence)] == ["application/gzip", "application/zip"]
 
 
@@ -142,10 +125,10 @@ def test_archives_only_when_allowed(workspace, app_ctx, monkeypatch):
 def refused(workspace, content: bytes, name: str, status: int = 422) -> str:
     before = store_keys()
     response = workspace.upload((content, name))
-    assert response.status_code == status, text_of(response)
+    assert response.status_code == status, response.text
     assert versions_of(workspace.evidence) == []
     assert store_keys() == before
-    return text_of(response)
+    return response.text
 
 
 def test_an_empty_file_is_refused(workspace):
@@ -237,7 +220,7 @@ def test_a_thousand_files_in_one_request_are_refused_and_nothing_is_kept(workspa
     files = [(unique_text(f"fichier {n}\n"), f"sortie-{n}.txt") for n in range(1000)]
     response = workspace.upload(*files)
     assert response.status_code == 400
-    assert "Trop de fichiers dans un seul envoi : 20 au plus. Aucun fichier n'a été enregistré" in text_of(response)
+    assert "Trop de fichiers dans un seul envoi : 20 au plus. Aucun fichier n'a été enregistré" in response.text
     assert versions_of(workspace.evidence) == []
     assert store_keys() == before
 
@@ -248,14 +231,14 @@ def test_a_request_without_files_is_a_bad_request(workspace):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert "Aucun fichier reçu" in text_of(response)
+    assert "Aucun fichier reçu" in response.text
 
 
 def test_the_csrf_token_is_checked_before_anything_is_stored(workspace):
     before = store_keys()
     response = workspace.upload((png_bytes(), "capture.png"), token="jeton-forgé")
     assert response.status_code == 400
-    assert "jeton de sécurité" in text_of(response)
+    assert "jeton de sécurité" in response.text
     assert store_keys() == before and versions_of(workspace.evidence) == []
 
 
@@ -293,7 +276,7 @@ def test_storage_down_mid_upload_records_nothing_and_a_retry_succeeds(workspace,
     before = store_keys()
     response = workspace.upload((ok, "petit.log"), (content, "schema-reseau.png"))
     assert response.status_code == 200  # one of the two files is stored
-    body = text_of(response)
+    body = response.text
     assert "« schema-reseau.png » : le stockage des fichiers n'a pas répondu, rien n'a été enregistré." in body
     assert [v.filename for v in versions_of(workspace.evidence)] == ["petit.log"]
     assert store_keys() - before == {content_key(hashlib.sha256(ok).hexdigest())}
@@ -308,26 +291,24 @@ def test_storage_down_mid_upload_records_nothing_and_a_retry_succeeds(workspace,
     assert read_object(versions_of(workspace.evidence)[1].object_key) == content
 
 
-def test_two_tabs_uploading_new_versions_at_once_lose_nothing(workspace, app_ctx, replace_store):
+def test_two_tabs_uploading_new_versions_at_once_lose_nothing(client_for, workspace, app_ctx, replace_store):
     workspace.upload((unique_text("version initiale\n"), "plan.txt"))
     [first] = versions_of(workspace.evidence)
     # Both uploads store their object, then meet, then record at the same time: both compute
     # version 2, one commit wins, the other must count again and become version 3.
     replace_store(RendezvousStore(object_store(), parties=2))
     contents = [unique_text("onglet A\n"), unique_text("onglet B\n")]
-    email = workspace.candidate.email
+    tabs = [client_for(workspace.candidate) for _ in contents]  # logged in here, before the race
+    tokens = [tab.token("/") for tab in tabs]
+    # Logging in committed: read now what the threads need, so they never touch this session.
+    file_id, _ = first.file_id, workspace.evidence.id
     responses, errors = {}, []
 
     def tab(index: int):
         # A thread of its own: its requests get their own app context and database session.
         try:
-            client = app_ctx.test_client()
-            token = csrf_token_from(client.get("/connexion").get_data(as_text=True))
-            login = client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token})
-            assert login.status_code == 302
-            token = csrf_token_from(client.get("/").get_data(as_text=True))
             responses[index] = workspace.upload(
-                (contents[index], f"plan-{index}.txt"), file_id=first.file_id, client=client, token=token
+                (contents[index], f"plan-{index}.txt"), file_id=file_id, client=tabs[index], token=tokens[index]
             )
         except BaseException as error:  # reported by the main thread
             errors.append(error)
@@ -338,7 +319,7 @@ def test_two_tabs_uploading_new_versions_at_once_lose_nothing(workspace, app_ctx
     for thread in threads:
         thread.join(60)
     assert not errors, errors
-    assert [responses[i].status_code for i in range(2)] == [200, 200], [text_of(r) for r in responses.values()]
+    assert [responses[i].status_code for i in range(2)] == [200, 200], [r.text for r in responses.values()]
     versions = versions_of(workspace.evidence)
     assert [v.number for v in versions] == [1, 2, 3]
     assert {v.sha256 for v in versions[1:]} == {hashlib.sha256(c).hexdigest() for c in contents}
@@ -385,7 +366,7 @@ def test_a_failed_commit_removes_the_stored_object(workspace, refuse_versions):
     content = unique_text()
     response = workspace.upload((content, "journal.log"))
     assert response.status_code == 503
-    assert "« journal.log » : la base de données n'a pas pu l'enregistrer" in text_of(response)
+    assert "« journal.log » : la base de données n'a pas pu l'enregistrer" in response.text
     assert not object_store().exists(content_key(hashlib.sha256(content).hexdigest()))
     assert versions_of(workspace.evidence) == []
 
@@ -496,14 +477,13 @@ def test_several_files_may_exceed_the_single_file_request_limit(workspace, app_c
     monkeypatch.setitem(app_ctx.config, "MAX_CONTENT_LENGTH", 1024 * 1024 + 512 * 1024)
     files = [(unique_text("x" * 900_000), f"sortie-{n}.txt") for n in range(3)]
     response = workspace.upload(*files)
-    assert response.status_code == 200, text_of(response)
+    assert response.status_code == 200, response.text
     assert len(versions_of(workspace.evidence)) == 3
 
 
 # --- in a real browser (static/js/upload.js) ---------------------------------------------------
 
-def test_each_file_gets_its_bar_and_a_failed_one_can_be_retried_alone(page, make_user, tmp_path, replace_store):
-    from tests.browser.conftest import log_in
+def test_each_file_gets_its_bar_and_a_failed_one_can_be_retried_alone(log_in, page, make_user, tmp_path, replace_store):
 
     user = make_user(Role.CANDIDATE)
     evidence = factories.make_evidence(factories.make_portfolio(user))
@@ -535,8 +515,7 @@ def test_each_file_gets_its_bar_and_a_failed_one_can_be_retried_alone(page, make
     page.wait_for_selector("h3:has-text('schema.png')")
 
 
-def test_files_dropped_on_the_form_are_uploaded(page, make_user):
-    from tests.browser.conftest import log_in
+def test_files_dropped_on_the_form_are_uploaded(log_in, page, make_user):
 
     user = make_user(Role.CANDIDATE)
     evidence = factories.make_evidence(factories.make_portfolio(user))

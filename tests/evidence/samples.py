@@ -1,26 +1,22 @@
-"""Shared pieces of the upload, preview and download tests: sample files, stores that fail or
-wait on purpose (real ObjectStore subclasses wrapping the configured one), and HTTP helpers."""
+"""Shared pieces of the upload, preview and download tests (fixtures are in conftest.py): sample
+files, and stores that fail or wait on purpose (real ObjectStore subclasses wrapping the
+configured one)."""
 from __future__ import annotations
 
-import html
 import io
 import os
 import struct
 import threading
 import zipfile
 import zlib
-from dataclasses import dataclass
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from accounts.models import Role
-from storage.access import object_store
 from evidence.models import EvidenceFile, EvidenceVersion
 from extensions import db
+from storage.access import object_store
 from storage.base import ObjectStore, StorageError
-from tests import factories
 
 
 # --- sample files ------------------------------------------------------------------------------
@@ -165,54 +161,6 @@ class RendezvousStore(WrappingStore):
         return ref
 
 
-@pytest.fixture()
-def replace_store(app_ctx):
-    """Put a store wrapper in place of the configured one for one test."""
-    original = app_ctx.extensions["object_store"]
-
-    def install(store: ObjectStore) -> ObjectStore:
-        app_ctx.extensions["object_store"] = store
-        return store
-
-    yield install
-    app_ctx.extensions["object_store"] = original
-
-
-# --- the candidate, their evidence, and HTTP helpers -------------------------------------------
-
-@dataclass
-class Workspace:
-    client: object
-    browser: object
-    candidate: object
-    portfolio: object
-    evidence: object
-
-    def token(self) -> str:
-        return self.browser.token("/")
-
-    def upload(self, *files: tuple[bytes, str], file_id: int | None = None, htmx: bool = True, evidence=None,
-               client=None, token: str | None = None):
-        """POST files (content, name) the way the upload form does: token first, then the files."""
-        evidence = evidence or self.evidence
-        data: dict = {"csrf_token": token or self.token()}
-        if file_id is not None:
-            data["file_id"] = str(file_id)
-        data["files"] = [(io.BytesIO(content), name) for content, name in files]
-        return (client or self.client).post(
-            f"/preuves/{evidence.id}/fichiers", data=data, content_type="multipart/form-data",
-            headers={"HX-Request": "true"} if htmx else {},
-        )
-
-
-@pytest.fixture()
-def workspace(client, browser, login_as) -> Workspace:
-    candidate = login_as(Role.CANDIDATE)
-    portfolio = factories.make_portfolio(candidate)
-    evidence = factories.make_evidence(portfolio)
-    return Workspace(client, browser, candidate, portfolio, evidence)
-
-
 def versions_of(evidence) -> list[EvidenceVersion]:
     db.session.expire_all()
     return list(
@@ -232,8 +180,3 @@ def local_leftovers() -> list[str]:
     store = object_store()
     tmp = getattr(store, "tmp_dir", None)
     return sorted(p.name for p in tmp.iterdir()) if tmp is not None and tmp.exists() else []
-
-
-def text_of(response) -> str:
-    """The response body with HTML entities decoded, for reading messages (not for escaping checks)."""
-    return html.unescape(response.get_data(as_text=True))
