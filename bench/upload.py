@@ -50,7 +50,8 @@ def serve(folder: Path, port: int) -> None:
         "STORAGE_BACKEND": "local",
         "STORAGE_DIR": str(folder / "objects"),
         "SEARCH_INDEX_DIR": str(folder / "index"),
-        "JOBS_URL": "memory://",
+        # A real queue, as production has: the upload request only enqueues the text extraction.
+        "JOBS_URL": f"sqlite:///{folder / 'jobs.db'}",
         "MAX_UPLOAD_MB": "1024",
         "SECRET_KEY": secrets.token_hex(16),
     })
