@@ -16,6 +16,10 @@ from accounts.models import LoginFailure, PasswordToken
 from core.timeutil import utcnow
 from extensions import db
 
+from storage.access import object_store
+from storage.base import StorageError
+from storage.gc import collect_temporary
+
 from jobs.housekeeping import purge_finished_jobs, reap_expired_jobs
 from jobs.queue import huey
 from jobs.services import job_task, report_progress, task_app
@@ -28,11 +32,18 @@ EXPIRED_TOKEN_RETENTION = timedelta(days=30)
 # past the next one is dropped (expires) rather than piled up behind a busy queue.
 @huey.periodic_task(crontab(minute="*"), name="jobs.tasks.housekeeping", expires=55)
 def housekeeping() -> dict:
-    """Reap expired leases, purge finished jobs past their retention."""
+    """Reap expired leases, purge finished jobs past their retention, and remove what unfinished
+    uploads left in the object store (storage.gc.collect_temporary, past its grace period)."""
     with task_app().app_context():
         reaped = reap_expired_jobs()
         purged = purge_finished_jobs()
-        return {"handed_over": reaped.handed_over, "failed": reaped.failed, "purged_jobs": purged}
+        try:
+            leftovers = collect_temporary(object_store())
+        except StorageError:  # the store is down: the next run tries again
+            log.exception("Could not remove the leftovers of unfinished uploads")
+            leftovers = []
+        return {"handed_over": reaped.handed_over, "failed": reaped.failed, "purged_jobs": purged,
+                "upload_leftovers": leftovers}
 
 
 @job_task

@@ -3,6 +3,8 @@ the way a dead worker leaves it, then the reaper (or a person) takes it from the
 from __future__ import annotations
 
 import io
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -19,8 +21,9 @@ from jobs.queue import huey
 from jobs.services import enqueue, job_task, report_progress, requeue
 from jobs.tasks import housekeeping, purge_expired_credentials
 from search.extraction.tasks import ABANDONED, extract_and_index
+from storage import LocalStore
 from storage.access import object_store
-from storage.gc import collect_garbage
+from storage.gc import TEMPORARY_GRACE, collect_garbage
 from tests import factories
 
 AGO = timedelta(minutes=5)
@@ -163,3 +166,17 @@ def test_housekeeping_is_periodic_and_purges_old_jobs_with_their_export_files(ap
     assert files["old"] not in stored_object_keys() and files["recent"] in stored_object_keys()
     orphans = collect_garbage(dry_run=True, grace=timedelta(0))
     assert files["old"] in orphans and files["recent"] not in orphans
+
+
+def test_housekeeping_removes_what_unfinished_uploads_left(app_ctx, tmp_path, monkeypatch):
+    """A server killed mid-upload left a part in the store's tmp/: removed once past its grace."""
+    store = LocalStore(tmp_path / "objects")
+    monkeypatch.setitem(app_ctx.extensions, "object_store", store)
+    store.tmp_dir.mkdir(parents=True)
+    stale, fresh = store.tmp_dir / "put-stale.part", store.tmp_dir / "put-fresh.part"
+    for part in (stale, fresh):
+        part.write_bytes(b"x" * 1024)
+    past = time.time() - TEMPORARY_GRACE.total_seconds() - 60
+    os.utime(stale, (past, past))
+    assert housekeeping.call_local()["upload_leftovers"] == ["tmp/put-stale.part"]
+    assert not stale.exists() and fresh.exists()
