@@ -18,7 +18,7 @@ from extensions import db
 
 from jobs import leases
 from jobs.models import Job, JobState
-from jobs.services import FAILED_MESSAGE, hand_over, job_failed, requeue
+from jobs.services import FAILED_MESSAGE, can_run_again, hand_over, job_failed, requeue
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def reap_expired_jobs(now: datetime | None = None) -> Reaped:
     reaped = Reaped()
     for job in stale:
         as_read = (Job.state == job.state, Job.attempts == job.attempts, *leases.unchanged(job))
-        if not job.task or (job.state == JobState.RUNNING and job.attempts >= job.max_attempts):
+        if not can_run_again(job) or (job.state == JobState.RUNNING and job.attempts >= job.max_attempts):
             if _give_up(job, as_read):
                 reaped.failed.append(job.id)
             continue
@@ -82,7 +82,7 @@ def reap_expired_jobs(now: datetime | None = None) -> Reaped:
 
 
 def _give_up(job: Job, as_read: tuple) -> bool:
-    error = abandoned_error(job.attempts) if job.task else UNRESUMABLE_ERROR
+    error = abandoned_error(job.attempts) if can_run_again(job) else UNRESUMABLE_ERROR
     rows = db.session.execute(
         update(Job).where(Job.id == job.id, *as_read)
         .values(state=JobState.FAILED.value, error=error, message=FAILED_MESSAGE, lease_expires_at=None,

@@ -130,8 +130,21 @@ def _registered(name: str) -> _Registered:
     """The task recorded on a row; its module is imported when this process has not loaded it yet
     (a web process asked to run again a task that only workers had imported so far)."""
     if name not in _TASKS:
-        importlib.import_module(name.rpartition(".")[0])
+        try:
+            importlib.import_module(name.rpartition(".")[0])
+        except ImportError:
+            pass
+    if name not in _TASKS:
+        raise JobError(f"Tâche inconnue : {name}.")
     return _TASKS[name]
+
+
+def can_run_again(job: Job) -> bool:
+    """Whether the row says what to run, and this code still has that task."""
+    try:
+        return bool(job.task) and _registered(job.task) is not None
+    except JobError:
+        return False
 
 
 def enqueue(
@@ -179,7 +192,7 @@ def requeue(job: Job, *conditions, **fields) -> bool:
 
 def retry_job(job: Job) -> Job:
     """"Relancer": run a failed job again under the same id, with a fresh count of attempts."""
-    if job.state != JobState.FAILED or not job.task:
+    if job.state != JobState.FAILED or not can_run_again(job):
         raise JobError("Seule une tâche en échec peut être relancée.")
     if not requeue(job, Job.state == JobState.FAILED.value, attempts=0, error=None,
                     message="Relancée : en attente d'un travailleur de tâches…"):
@@ -189,7 +202,7 @@ def retry_job(job: Job) -> Job:
 
 def resume_stalled(job: Job) -> Job:
     """Run again a job whose worker stopped (its lease expired), without waiting for the reaper."""
-    if not job.stalled or not job.task:
+    if not job.stalled or not can_run_again(job):
         raise JobError("Cette tâche est toujours en cours : elle ne peut pas être reprise.")
     if not requeue(job, Job.state == job.state, Job.attempts == job.attempts, *leases.unchanged(job),
                     message="Reprise : en attente d'un travailleur de tâches…"):
