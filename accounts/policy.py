@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     VIEW_REFERENTIALS = "referentials.view"
     MANAGE_REFERENTIALS = "referentials.manage"
     VIEW_JOB = "job.view"
+    RETRY_JOB = "job.retry"
     # Object permissions, answered by the rules below.
     VIEW_PORTFOLIO = "portfolio.view"
     CHANGE_PORTFOLIO = "portfolio.change"
@@ -58,6 +59,8 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_REFERENTIALS: ALL_ROLES,
     Permission.MANAGE_REFERENTIALS: frozenset({Role.ADMIN}),
     Permission.VIEW_JOB: ALL_ROLES,
+    # "Relancer" a failed job: its owner (whatever their role) and admins, narrowed by the job's rule.
+    Permission.RETRY_JOB: ALL_ROLES,
     Permission.VIEW_PORTFOLIO: ALL_ROLES,
     Permission.CHANGE_PORTFOLIO: frozenset({Role.CANDIDATE}),
     Permission.COMMENT_PORTFOLIO: frozenset({Role.CANDIDATE, Role.TUTOR, Role.ADMIN}),
@@ -125,6 +128,7 @@ def authorize(permission: Permission, target: Any = None) -> None:
 OBJECT_PERMISSIONS = frozenset(
     {
         Permission.VIEW_JOB,
+        Permission.RETRY_JOB,
         Permission.VIEW_PORTFOLIO,
         Permission.CHANGE_PORTFOLIO,
         Permission.COMMENT_PORTFOLIO,

@@ -24,7 +24,14 @@ def _is_tutor_of(user, portfolio: Portfolio) -> bool:
 
 @object_rule(Permission.VIEW_JOB, Job)
 def view_job(user, job: Job) -> bool:
+    # The owner is who started it (the uploader, for an extraction).
     return user.has_role(Role.ADMIN) or job.created_by_id == user.id
+
+
+@object_rule(Permission.RETRY_JOB, Job)
+def retry_job(user, job: Job) -> bool:
+    # Running it again redoes what its owner asked for: the same people as may follow it.
+    return view_job(user, job)
 
 
 # --- portfolios --------------------------------------------------------------------------------

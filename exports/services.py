@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from extensions import db
-from jobs.models import Job, JobState
-from jobs.services import enqueue, rerun
+from jobs.models import Job
+from jobs.services import JobError, enqueue, resume_stalled
 
 from exports.grid import build_blank_grid
 from exports.results import (
@@ -44,13 +44,17 @@ def start_session_export(session: JurySession, actor) -> Job:
 
 
 def resume_session_export(job: Job, actor) -> Job:
-    """Run an interrupted session export again under the same job; the files already made are kept."""
+    """Run again, under the same job, a session export whose worker stopped (its lease expired,
+    never while it runs); the files already made are kept. A failed one is "Relancer"'s."""
     session_id = ExportResult.from_json(job.result).session_id
-    if job.kind != SESSION_EXPORT or job.state == JobState.DONE or session_id is None:
+    if job.kind != SESSION_EXPORT or session_id is None or not job.stalled:
         raise ExportError("Seul un export de session interrompu peut être repris.")
     audit.record("session.export_resumed", "session", session_id, actor=actor, session_id=session_id,
                  after={"job_id": job.id})
-    return rerun(job, export_session_bundle, session_id=session_id)
+    try:
+        return resume_stalled(job)
+    except JobError as error:
+        raise ExportError(str(error)) from None
 
 
 def blank_grid(certification: Certification, fmt: str) -> tuple[bytes, str]:

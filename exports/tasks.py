@@ -2,8 +2,11 @@
 
 Each job builds the document model, renders it, keeps the file in the object store and returns
 its `ExportResult` (as JSON) for the job row; the web layer polls the job for progress.
-The session export is resumable: each rendered file is recorded in the job's result as soon as it
-exists, so a job run again after its worker stopped skips what is done and carries on.
+Both are safe to run again under the same job (the reaper does when a worker died, "Relancer" when
+one failed): a submission's export renders its document anew, and the session export is
+resumable: each rendered file is recorded in the job's result as soon as it exists, so a job run
+again after its worker stopped skips what is done and carries on. A file stored by an attempt that
+died before recording it is an orphan that `flask storage gc` removes.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The job page (`/taches/<id>`): a background job's progress, then what it produced.
+"""The job page (`/taches/<id>`): a background job's progress, then what it produced; "Relancer"
+(`POST /taches/<id>/relancer`) runs a failed job again.
 
 What a finished job offers (a download, a link back) is not known here: the package that starts
 a kind of job registers with `show_outcome` the fragment that shows it and the context it needs,
@@ -9,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 
 from accounts.policy import Permission, authorize, requires
 
 from jobs.models import Job
-from jobs.services import get_job
+from jobs.services import JobError, get_job, retry_job
 
 bp = Blueprint("jobs", __name__)
 
@@ -42,10 +43,13 @@ def _context(job: Job) -> dict:
     return {"job": job, "outcome_template": outcome.template, **outcome.context(job)}
 
 
-def job_response(job: Job):
-    """The answer to a request that started a job: its status fragment for htmx, else a redirect to its page."""
+def job_response(job: Job, error: str | None = None):
+    """The answer to a request that started a job: its status fragment for htmx, else a redirect to
+    its page. `error` (French) says why the request could not do what it asked."""
     if request.htmx:
-        return render_template("jobs/_job_status.html", **_context(job))
+        return render_template("jobs/_job_status.html", **_context(job), error=error)
+    if error:
+        flash(error, "error")
     return redirect(url_for("jobs.job_status", job_id=job.id), code=303)
 
 
@@ -57,3 +61,16 @@ def job_status(job_id: str):
     authorize(Permission.VIEW_JOB, job)
     template = "jobs/_job_status.html" if request.htmx else "jobs/job.html"
     return render_template(template, **_context(job))
+
+
+@bp.route("/taches/<job_id>/relancer", methods=["POST"])
+@requires(Permission.RETRY_JOB)
+def retry(job_id: str):
+    """"Relancer": a failed job runs again under the same id (its page follows it as before)."""
+    job = get_job(job_id)
+    authorize(Permission.RETRY_JOB, job)
+    try:
+        job = retry_job(job)
+    except JobError as error:
+        return job_response(get_job(job_id), str(error))
+    return job_response(job)

@@ -4,6 +4,9 @@
 #   run "production": PostgreSQL 127.0.0.1:5432/test, MinIO backend against a Swift S3 server
 #                     started here (it verifies signatures), huey on Redis 127.0.0.1:6379
 # PROBATIO_TEST_RUNS="embedded production" picks the runs; extra arguments go to pytest.
+# What a run starts, it stops when it ends, passed or failed or interrupted (trap on EXIT): the
+# Swift servers and memcached started here are stopped by the last test run still using them;
+# servers that were already running when the first test run came (a developer's) are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +19,33 @@ fi
 PG_URL=${TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+SWIFT_RUN_DIR=${PROBATIO_SWIFT_DIR:-/tmp/probatio-swift}/run
+SWIFT_USERS_LOCK=$SWIFT_RUN_DIR/users.lock
+# The names of the servers started by test runs, one line per start (see stop_what_we_started).
+SWIFT_STARTED_BY_TESTS=$SWIFT_RUN_DIR/started-by-test-runs
+USING_SWIFT=0
+
+stop_what_we_started() {
+  [ "$USING_SWIFT" = 1 ] || return 0
+  exec 8>&-  # our shared hold on the servers ends here
+  # Another test run still holding its shared lock keeps them; the last one out stops them.
+  exec 8>>"$SWIFT_USERS_LOCK"
+  if flock -n -x 8 && [ -s "$SWIFT_STARTED_BY_TESTS" ]; then
+    # shellcheck disable=SC2046  # one server name per word
+    bash scripts/s3-server/stop-swift.sh $(tr ' ' '\n' <"$SWIFT_STARTED_BY_TESTS" | sort -u) || true
+    rm -f "$SWIFT_STARTED_BY_TESTS"
+  fi
+  exec 8>&-
+  USING_SWIFT=0
+}
+
+cleanup() {
+  stop_what_we_started
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 require_postgres() {
   $PY - "$PG_URL" <<'PYCODE' || { echo "PostgreSQL injoignable sur $PG_URL : la seconde passe ne peut pas tourner." >&2; exit 1; }
@@ -34,11 +63,27 @@ redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3).ping()
 PYCODE
 }
 
+use_swift() {
+  # Hold a shared lock for as long as this run may use the servers (not inherited by them: 8>&-).
+  if [ "$USING_SWIFT" = 0 ]; then
+    mkdir -p "$SWIFT_RUN_DIR"
+    exec 8>>"$SWIFT_USERS_LOCK"
+    flock -s 8
+    USING_SWIFT=1
+  fi
+  local exports
+  exports=$(bash scripts/s3-server/start-swift.sh 8>&-)
+  eval "$exports"
+  if [ -n "${PROBATIO_SWIFT_STARTED:-}" ]; then
+    echo "$PROBATIO_SWIFT_STARTED" >>"$SWIFT_STARTED_BY_TESTS"
+  fi
+}
+
 start_s3() {
   # The storage contract suite runs both backends in every pass; the app itself uses MinIO only
   # in the production pass. Outside CI, an S3 server is used when TEST_S3_ENDPOINT is set.
   if [ "${CI:-}" = "true" ] && [ -z "${TEST_S3_ENDPOINT:-}" ]; then
-    eval "$(bash scripts/s3-server/start-swift.sh)"
+    use_swift
   fi
 }
 
@@ -55,7 +100,7 @@ run_production() {
   require_postgres
   require_redis
   start_s3
-  if [ -z "${MINIO_ENDPOINT:-}" ]; then eval "$(bash scripts/s3-server/start-swift.sh)"; fi
+  if [ -z "${MINIO_ENDPOINT:-}" ]; then use_swift; fi
   export TEST_DATABASE_URL=$PG_URL
   export STORAGE_BACKEND=minio MINIO_BUCKET="probatio-ci-$(date +%s)"
   export JOBS_URL=$REDIS_URL

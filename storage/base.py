@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "exists": "la vérification de présence",
     "stat": "la lecture des informations",
     "keys": "l'inventaire des objets",
+    "temporary": "l'inventaire des envois inachevés",
 }
 
 
@@ -97,6 +98,16 @@ class ObjectStat:
     modified: datetime | None
 
 
+@dataclass(frozen=True)
+class TemporaryUpload:
+    """What an unfinished put() left behind: a temporary file or key, or an unfinished multipart
+    upload. `name` identifies it in reports; `started` is when it was last written (UTC)."""
+
+    name: str
+    started: datetime | None
+    size: int | None = None
+
+
 class ObjectStore(ABC):
     """Where evidence files live. Implementations: LocalStore, MinioStore."""
 
@@ -142,6 +153,14 @@ class ObjectStore(ABC):
     @abstractmethod
     def keys(self) -> Iterator[str]:
         """Every stored key (never a temporary upload), for garbage collection."""
+
+    @abstractmethod
+    def temporary_uploads(self) -> Iterator[TemporaryUpload]:
+        """What unfinished uploads left (a process killed mid-put), including those in flight."""
+
+    @abstractmethod
+    def remove_temporary(self, upload: TemporaryUpload) -> None:
+        """Remove one leftover listed by temporary_uploads(); a missing one is not an error."""
 
 
 def content_key(sha256_hex: str) -> str:

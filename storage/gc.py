@@ -9,6 +9,10 @@ and export results (files, session archives and their parts: exports.services.st
 Safety: with no provider registered, collection refuses to run (it would take every object for
 garbage). Objects younger than the grace period are spared: an upload stores its object before
 it records its version.
+
+`collect_temporary(store, older_than)` removes what unfinished uploads left (a server killed
+mid-upload: a file in `objects/tmp/`, a `tmp/` key or an unfinished multipart upload on S3),
+once older than `older_than`; `flask storage gc` runs it too, and a periodic task may call it.
 """
 from __future__ import annotations
 
@@ -18,9 +22,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app
 
 from storage.access import object_store
-from storage.base import ObjectNotFound
+from storage.base import ObjectNotFound, ObjectStore
 
 GC_GRACE = timedelta(hours=1)
+# An upload in flight keeps its temporary file or multipart upload: spare them long enough for
+# the slowest upload of the largest file (S3 dates a multipart upload by its start).
+TEMPORARY_GRACE = timedelta(hours=6)
 REFERENCES = "storage_references"
 
 ReferenceProvider = Callable[[str], Iterable[str]]
@@ -58,9 +65,7 @@ def _older_than(store, key: str, cutoff: datetime) -> bool:
         return False
     if modified is None:
         return False
-    if modified.tzinfo is None:
-        modified = modified.replace(tzinfo=UTC)
-    return modified <= cutoff
+    return _as_utc(modified) <= cutoff
 
 
 def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> list[str]:
@@ -80,3 +85,26 @@ def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> li
         for key in removed:
             store.delete(key)
     return removed
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def collect_temporary(
+    store: ObjectStore, older_than: timedelta = TEMPORARY_GRACE, *, dry_run: bool = False
+) -> list[str]:
+    """Remove the leftovers of unfinished uploads in `store` last written before now - older_than.
+
+    Returns their names (`tmp/…`, `multipart:<key>:<upload id>`); with dry_run, removes nothing.
+    A leftover without a date is kept. Raises StorageError (French) when the store fails.
+    """
+    cutoff = datetime.now(UTC) - older_than
+    stale = [
+        upload for upload in store.temporary_uploads()
+        if upload.started is not None and _as_utc(upload.started) <= cutoff
+    ]
+    if not dry_run:
+        for upload in stale:
+            store.remove_temporary(upload)
+    return [upload.name for upload in stale]

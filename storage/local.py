@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from storage.base import (
     ObjectStat,
     ObjectStore,
     StorageError,
+    TemporaryUpload,
     check_key,
     is_valid_key,
     sha256_of_key,
@@ -153,6 +155,35 @@ class LocalStore(ObjectStore):
                                 yield key
         except OSError as error:
             raise self._error("keys", error) from error
+
+    def temporary_uploads(self) -> Iterator[TemporaryUpload]:
+        try:
+            if not self.tmp_dir.is_dir():
+                return
+            with os.scandir(self.tmp_dir) as entries:
+                for entry in entries:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # finished (renamed) or removed while listed
+                    yield TemporaryUpload(
+                        name=f"tmp/{entry.name}",
+                        started=datetime.fromtimestamp(info.st_mtime, tz=timezone.utc),
+                        size=info.st_size,
+                    )
+        except OSError as error:
+            raise self._error("temporary", error) from error
+
+    def remove_temporary(self, upload: TemporaryUpload) -> None:
+        name = upload.name.removeprefix("tmp/")
+        if not name or "/" in name or name in (".", ".."):
+            raise StorageError(self.name, "delete", f"envoi inachevé inconnu : {upload.name!r}")
+        try:
+            _unlink_quietly(self.tmp_dir / name)
+        except IsADirectoryError:
+            shutil.rmtree(self.tmp_dir / name, ignore_errors=True)
+        except OSError as error:
+            raise self._error("delete", error) from error
 
 
 def _subdirs(path: Path) -> list[str]:

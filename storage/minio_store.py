@@ -19,7 +19,7 @@ import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
-from minio.datatypes import Part
+from minio.datatypes import ListMultipartUploadsResult, Part
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -37,6 +37,7 @@ from storage.base import (
     ObjectStat,
     ObjectStore,
     StorageError,
+    TemporaryUpload,
     attachment_disposition,
     check_key,
     sha256_of_key,
@@ -310,6 +311,52 @@ class MinioStore(ObjectStore):
                 yield item.object_name
         except Exception as error:
             raise self._translate(error, "keys") from None
+
+    def temporary_uploads(self) -> Iterator[TemporaryUpload]:
+        """The `tmp/` keys, and the unfinished multipart uploads (`multipart:<key>:<upload id>`)."""
+        self._ensure_bucket("temporary")
+        try:
+            for item in self._client.list_objects(self.bucket, prefix="tmp/", recursive=True):
+                yield TemporaryUpload(name=item.object_name, started=item.last_modified, size=item.size)
+            for upload in self._multipart_uploads():
+                yield TemporaryUpload(
+                    name=f"multipart:{upload.object_name}:{upload.upload_id}", started=upload.initiated_time
+                )
+        except Exception as error:
+            raise self._translate(error, "temporary") from None
+
+    def _multipart_uploads(self) -> Iterator:
+        """Every unfinished multipart upload of the bucket, page by page.
+
+        Not the SDK's _list_multipart_uploads: it always sends `delimiter=` (empty), which Swift's
+        s3api takes for a real delimiter, answering one empty common prefix and no upload.
+        """
+        query = {"uploads": "", "max-uploads": "1000"}
+        while True:
+            page = ListMultipartUploadsResult(self._client._execute("GET", self.bucket, query_params=query))
+            yield from page.uploads or []
+            if not page.is_truncated or not page.uploads:
+                return
+            query = {**query, "key-marker": page.uploads[-1].object_name,
+                     "upload-id-marker": page.uploads[-1].upload_id}
+
+    def remove_temporary(self, upload: TemporaryUpload) -> None:
+        kind, _, rest = upload.name.partition(":")
+        try:
+            if kind == "multipart" and ":" in rest:
+                key, upload_id = rest.split(":", 1)
+                self._client._abort_multipart_upload(self.bucket, key, upload_id)
+            elif upload.name.startswith("tmp/") and not rest:
+                self._client.remove_object(self.bucket, upload.name)
+            else:
+                raise StorageError(self.name, "delete", f"envoi inachevé inconnu : {upload.name!r}")
+        except S3Error as error:
+            if error.code not in NOT_FOUND_CODES | {"NoSuchUpload"}:
+                raise self._translate(error, "delete") from None
+        except StorageError:
+            raise
+        except Exception as error:
+            raise self._translate(error, "delete") from None
 
 
 class _ObjectReader(io.RawIOBase):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +34,7 @@ from accounts.models import Role  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.s3_fixtures"]
 
 PASSWORD = "mot-de-passe-de-test-1"
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
@@ -53,15 +55,37 @@ def jobs_mode(request):
     huey.immediate = False
 
 
+class Consumer:
+    """A `huey_consumer` process started by `start_consumer`; its output goes to a file."""
+
+    def __init__(self, process, log_path: Path):
+        self.process, self.log_path = process, log_path
+
+    def kill(self) -> None:
+        """End it the way a crash or the OOM killer does: SIGKILL, no chance to clean up."""
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.fixture()
-def job_worker(app_ctx):
-    """A real huey consumer process on the configured queue, sharing the test database and store.
+def start_consumer(app_ctx, tmp_path):
+    """`start_consumer(module="worker", **env)`: a real huey consumer process on the configured
+    queue (`huey_consumer <module>.huey`), sharing the test database and store, with `env` added to
+    its environment. Every consumer started is stopped after the test.
 
     Use with @pytest.mark.real_worker so that enqueued jobs are not run in the request.
     """
-    import subprocess
-    import sys
-
     config = app_ctx.config
     env = {
         **os.environ,
@@ -70,16 +94,27 @@ def job_worker(app_ctx):
         "SEARCH_INDEX_DIR": config["SEARCH_INDEX_DIR"],
     }
     root = Path(__file__).resolve().parent.parent
-    consumer = subprocess.Popen(
-        [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey", "--workers", "1", "--delay", "0.1"],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    yield consumer
-    consumer.terminate()
-    try:
-        consumer.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
+    started: list[Consumer] = []
+
+    def start(module: str = "worker", **extra_env: str) -> Consumer:
+        log_path = tmp_path / f"consumer-{len(started) + 1}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "huey_consumer"), f"{module}.huey", "--workers", "1", "--delay", "0.1"],
+                cwd=root, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+            )
+        started.append(Consumer(process, log_path))
+        return started[-1]
+
+    yield start
+    for consumer in started:
+        consumer.stop()
+
+
+@pytest.fixture()
+def job_worker(start_consumer) -> Consumer:
+    """A real huey consumer process (`huey_consumer worker.huey`); see start_consumer."""
+    return start_consumer()
 
 
 @pytest.fixture(scope="session")

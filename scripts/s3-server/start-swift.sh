@@ -15,6 +15,10 @@
 #   PROBATIO_SWIFT_SECRET_KEY     S3 secret key on first setup       (default: random, then kept)
 #   PROBATIO_SWIFT_START_TIMEOUT  seconds to wait for the servers    (default 60)
 #
+# The last line printed, `export PROBATIO_SWIFT_STARTED="…"`, names the servers this run started
+# (empty when all were already running): a caller that stops them stops only its own
+# (scripts/run-tests.sh; stop-swift.sh NAME…).
+#
 # Installs nothing, except the Debian Swift packages when their programs are missing (root only).
 set -euo pipefail
 
@@ -31,6 +35,7 @@ REGION=us-east-1
 ACCOUNT=probatio
 USERNAME=tester
 SERVERS=(account container object)
+STARTED=()
 # The Swift programs run on Debian's interpreter; so do the checks below (not a virtualenv's).
 PY=/usr/bin/python3
 
@@ -172,6 +177,7 @@ launch() {
     # 9>&-: the servers must not inherit (and so hold) the start lock.
     setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
     echo $! >"$RUN_DIR/$name.pid"
+    STARTED+=("$name")
     say "started $name (pid $!)"
 }
 
@@ -271,6 +277,7 @@ main() {
     printf 'export MINIO_SECRET_KEY=%q\n' "$secret"
     printf 'export MINIO_REGION=%q\n' "$REGION"
     printf 'export MINIO_SECURE=false\n'
+    printf 'export PROBATIO_SWIFT_STARTED=%q\n' "${STARTED[*]}"
 }
 
 main "$@"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stop the Swift servers and memcached started by start-swift.sh (by their pid files only).
-# Usage: stop-swift.sh [--purge]   --purge also deletes $PROBATIO_SWIFT_DIR (data and configuration).
+# Usage: stop-swift.sh [--purge] [NAME…]
+#   NAME…    only these (proxy, object, container, account, memcached); default: all of them
+#   --purge  also deletes $PROBATIO_SWIFT_DIR (data and configuration).
 set -euo pipefail
 
 DATA_DIR=${PROBATIO_SWIFT_DIR:-/tmp/probatio-swift}
@@ -20,14 +22,27 @@ stop_one() {
     rm -f "$pidfile"
 }
 
+PURGE=0
+NAMES=()
+for argument in "$@"; do
+    case $argument in
+        --purge) PURGE=1 ;;
+        proxy|object|container|account|memcached) NAMES+=("$argument") ;;
+        *) echo "stop-swift: unknown argument: $argument" >&2; exit 2 ;;
+    esac
+done
+
 if [ -d "$RUN_DIR" ]; then
-    for pidfile in "$RUN_DIR"/proxy.pid "$RUN_DIR"/object.pid "$RUN_DIR"/container.pid \
-                   "$RUN_DIR"/account.pid "$RUN_DIR"/memcached.pid; do
-        [ -f "$pidfile" ] && stop_one "$pidfile"
+    # The proxy first, memcached last: the reverse of the start order.
+    for name in proxy object container account memcached; do
+        if [ "${#NAMES[@]}" -gt 0 ] && [[ " ${NAMES[*]} " != *" $name "* ]]; then
+            continue
+        fi
+        [ -f "$RUN_DIR/$name.pid" ] && stop_one "$RUN_DIR/$name.pid"
     done
 fi
 
-if [ "${1:-}" = "--purge" ]; then
+if [ "$PURGE" = 1 ]; then
     rm -rf "$DATA_DIR"
     echo "stop-swift: removed $DATA_DIR" >&2
 fi

@@ -1,130 +1,15 @@
 """Fixtures of the object store contract suite: one `store` per backend, `[local]` and `[minio]`.
 
-The minio backend talks to the S3 server named by TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY and
-TEST_S3_SECRET_KEY (TEST_S3_REGION optional), e.g. after
-    eval "$(scripts/s3-server/start-swift.sh)"
-or with PROBATIO_START_S3=1, which runs that script from here. Without a server, the minio tests
-are skipped, except with CI=true, where they fail: CI must prove both backends.
-TEST_S3_VERIFIES_SIGNATURES=0 marks a server that accepts any signature (moto); the checks that
-need a real signature check are then skipped.
+The minio backend talks to the S3 server of `tests/s3_fixtures.py` (TEST_S3_* variables, or
+PROBATIO_START_S3=1); without one the minio tests are skipped, except with CI=true.
 """
 from __future__ import annotations
 
-import os
-import secrets
-import shlex
-import socket
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
 
-from storage import LocalStore, MinioStore
+from storage import LocalStore
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-START_SWIFT = REPO_ROOT / "scripts" / "s3-server" / "start-swift.sh"
-IN_CI = os.environ.get("CI") == "true"
-S3_VARIABLES = ("TEST_S3_ENDPOINT", "TEST_S3_ACCESS_KEY", "TEST_S3_SECRET_KEY")
 BACKENDS = ("local", "minio")
-
-
-@dataclass(frozen=True)
-class S3Server:
-    endpoint: str
-    access_key: str
-    secret_key: str
-    region: str
-    verifies_signatures: bool
-
-    @property
-    def host_port(self) -> tuple[str, int]:
-        parts = urlsplit(self.endpoint if "://" in self.endpoint else f"http://{self.endpoint}")
-        return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)
-
-    def __repr__(self) -> str:
-        return f"S3Server(endpoint={self.endpoint!r}, access_key={self.access_key!r})"
-
-
-def _start_swift() -> dict[str, str]:
-    """Run start-swift.sh (idempotent) and return the variables it prints."""
-    try:
-        # Generous: on a fresh machine the script may first apt-get install Swift.
-        result = subprocess.run(
-            ["bash", str(START_SWIFT)], capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{START_SWIFT} did not finish within 900 s")
-    if result.returncode != 0:
-        pytest.fail(f"{START_SWIFT} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    variables = {}
-    for line in result.stdout.splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            name, value = words[1].split("=", 1)
-            variables[name] = value
-    return variables
-
-
-def _unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI=true: the minio backend must be tested, but {reason}", pytrace=False)
-    pytest.skip(f"minio backend not tested: {reason}")
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> S3Server:
-    """The S3 server for the minio backend; skips without one, fails in CI."""
-    env = dict(os.environ)
-    if env.get("PROBATIO_START_S3") == "1":
-        env.update(_start_swift())
-    missing = [name for name in S3_VARIABLES if not env.get(name)]
-    if missing:
-        _unavailable(
-            f"{', '.join(missing)} unset (run `eval \"$(scripts/s3-server/start-swift.sh)\"` "
-            "or set PROBATIO_START_S3=1)"
-        )
-    server = S3Server(
-        endpoint=env["TEST_S3_ENDPOINT"],
-        access_key=env["TEST_S3_ACCESS_KEY"],
-        secret_key=env["TEST_S3_SECRET_KEY"],
-        region=env.get("TEST_S3_REGION") or "us-east-1",
-        verifies_signatures=env.get("TEST_S3_VERIFIES_SIGNATURES", "1") != "0",
-    )
-    try:
-        socket.create_connection(server.host_port, timeout=3).close()
-    except OSError as error:
-        _unavailable(f"the S3 server at {server.endpoint} does not answer ({error})")
-    return server
-
-
-def _minio_store(server: S3Server, bucket: str, **overrides) -> MinioStore:
-    settings = dict(
-        endpoint=server.endpoint,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        bucket=bucket,
-        region=server.region,
-    )
-    settings.update(overrides)
-    return MinioStore(**settings)
-
-
-@pytest.fixture(scope="session")
-def minio_bucket(s3_server) -> Iterator[str]:
-    """A bucket of its own for this test session, emptied and removed at the end."""
-    bucket = f"probatio-test-{secrets.token_hex(4)}"
-    yield bucket
-    client = _minio_store(s3_server, bucket)._client
-    if not client.bucket_exists(bucket):
-        return
-    for upload in client._list_multipart_uploads(bucket).uploads or []:
-        client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
-    for item in client.list_objects(bucket, recursive=True):
-        client.remove_object(bucket, item.object_name)
-    client.remove_bucket(bucket)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -132,30 +17,7 @@ def store(request, tmp_path):
     """Each backend in turn, empty for local, a shared session bucket for minio."""
     if request.param == "local":
         return LocalStore(tmp_path / "objects")
-    server = request.getfixturevalue("s3_server")
-    return _minio_store(server, request.getfixturevalue("minio_bucket"))
-
-
-def _temporary_leftovers(store) -> list[str]:
-    """What an interrupted or refused upload might have left behind: temp files, temp keys, parts."""
-    if isinstance(store, LocalStore):
-        return sorted(p.name for p in store.tmp_dir.iterdir()) if store.tmp_dir.exists() else []
-    client = store._client
-    keys = [item.object_name for item in client.list_objects(store.bucket, prefix="tmp/", recursive=True)]
-    uploads = [upload.object_name for upload in client._list_multipart_uploads(store.bucket).uploads or []]
-    return sorted(keys + [f"multipart:{name}" for name in uploads])
-
-
-@pytest.fixture()
-def leftovers():
-    """`leftovers(store)`: what an interrupted or refused upload left behind (should be nothing)."""
-    return _temporary_leftovers
-
-
-@pytest.fixture()
-def minio_store(s3_server):
-    """`minio_store(bucket, **settings)`: a MinIO-backend store on the S3 server of the session."""
-    return lambda bucket, **overrides: _minio_store(s3_server, bucket, **overrides)
+    return request.getfixturevalue("minio_store")(request.getfixturevalue("minio_bucket"))
 
 
 _MEMORY_FIGURES: list[str] = []

@@ -121,6 +121,12 @@ class WrappingStore(ObjectStore):
     def keys(self):
         return self.inner.keys()
 
+    def temporary_uploads(self):
+        return self.inner.temporary_uploads()
+
+    def remove_temporary(self, upload):
+        return self.inner.remove_temporary(upload)
+
 
 class _FailingStream:
     def __init__(self, stream, store: FailingStore):

@@ -1,6 +1,9 @@
 """Bulk export of a session as a ZIP, resumable after an interruption. Immediate mode."""
 import io
 import zipfile
+from datetime import timedelta
+
+from core.timeutil import utcnow
 
 from storage.access import object_store
 from extensions import db
@@ -30,15 +33,23 @@ def test_admin_exports_every_dossier_and_grid_of_a_session(client_for, jury, app
     assert download.status_code in (200, 302)
 
 
+def _running_session_export(jury, lease_expires_at, parts=None) -> Job:
+    """A session export as its worker left it: running, with the lease its worker last renewed."""
+    job = Job(id="22222222-2222-2222-2222-222222222222", kind="session-export", title="Export",
+              created_by_id=jury.admin.id, state=JobState.RUNNING.value, attempts=1,
+              task=export_session_bundle.name, params={"session_id": jury.session.id},
+              lease_expires_at=lease_expires_at, result={"session_id": jury.session.id, "parts": parts or {}})
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
 def test_an_interrupted_export_resumes_without_redoing_finished_files(client_for, jury, app_ctx):
     first_name = planned_files(jury.session)[0][0]
     already = object_store().put(io.BytesIO(b"%PDF-fichier produit avant l'interruption"), 41)
-    job = Job(id="22222222-2222-2222-2222-222222222222", kind="session-export", title="Export",
-              created_by_id=jury.admin.id, state=JobState.RUNNING.value,
-              result={"session_id": jury.session.id, "parts": {first_name: already.key}})
-    db.session.add(job)
-    db.session.commit()
+    job = _running_session_export(jury, utcnow() - timedelta(minutes=1), parts={first_name: already.key})
     admin = client_for(jury.admin)
+    assert "Reprendre l'export" in admin.get(f"/taches/{job.id}").text
     response = admin.submit(f"/jury/exports/{job.id}/reprendre")
     assert response.status_code == 303
     db.session.expire_all()
@@ -48,6 +59,17 @@ def test_an_interrupted_export_resumes_without_redoing_finished_files(client_for
     from grading.models import AuditEvent
 
     assert db.session.query(AuditEvent).filter_by(action="session.export_resumed").count() == 1
+
+
+def test_an_export_still_running_is_not_offered_to_resume(client_for, jury, app_ctx):
+    """Its worker renewed the lease a moment ago: "Reprendre" would run it twice at once."""
+    job = _running_session_export(jury, utcnow() + timedelta(minutes=1))
+    admin = client_for(jury.admin)
+    page = admin.get(f"/taches/{job.id}").text
+    assert "En cours" in page and "Reprendre l'export" not in page
+    assert admin.submit(f"/jury/exports/{job.id}/reprendre", token_from=f"/taches/{job.id}").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == JobState.RUNNING
 
 
 def test_a_session_without_submissions_fails_with_a_reason(jury, app_ctx):
