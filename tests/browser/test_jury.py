@@ -21,7 +21,7 @@ def _grade(page, jury, verdicts: dict[int, str], comment: str) -> None:
 def _hand_in(page) -> None:
     page.get_by_label("Je remets ma grille").check()
     page.get_by_role("button", name="Remettre ma grille").click()
-    page.get_by_text("Grille remise. Le président du jury peut maintenant la lire").wait_for()
+    page.get_by_text("Grille remise : elle ne peut plus être modifiée.").wait_for()
 
 
 def _confirm_minutes(page, jury) -> None:
