@@ -10,7 +10,7 @@ from core.errors import render_error
 from extensions import db
 from referentials.models import Bloc
 
-from grading import GradingError, assessments, decisions
+from grading import GradingError, assessments, decisions, slots
 from grading.models import BlocDecision, Outcome, SessionAssignment
 from grading.views import bp
 from grading.views.common import current, load_assignment, load_session, perform, refused, session_page
@@ -54,7 +54,19 @@ def deliberation(assignment_id: int):
     return render_template(
         "grading/deliberation.html", assignment=assignment, session=assignment.session,
         blocs=decisions.deliberation_of(assignment), handed_in=handed_in, members=members, outcomes=list(Outcome),
-        presides=may(current(), Permission.DELIBERATE, assignment),
+        presides=may(current(), Permission.DELIBERATE, assignment), interview_pending=slots.interview_pending(assignment),
+    )
+
+
+@bp.route("/jury/affectations/<int:assignment_id>/sans-entretien", methods=["POST"])
+@requires(Permission.DELIBERATE)
+def waive_interview(assignment_id: int):
+    """The president records why the jury decides without waiting for the interview."""
+    assignment = load_assignment(assignment_id, Permission.DELIBERATE)
+    return perform(
+        lambda: slots.waive_interview(assignment, request.form.get("reason", ""), actor=current()),
+        "Raison enregistrée : elle figure au procès-verbal, qui peut être confirmé sans attendre l'entretien.",
+        _deliberation_page(assignment, "entretien"),
     )
 
 

@@ -56,6 +56,10 @@ ROUTES = {
         "POST", lambda w: _assignment(w) + f"/blocs/{w['jury_session'].blocs[1].id}/decision", MEMBER_POST,
         data=lambda w: {"outcome": "validated", "justification": "Motif", "override": "oui", "override_reason": "Test"},
     ),
+    # The president records why the jury decides without waiting for the interview.
+    "grading.waive_interview": Case(
+        "POST", lambda w: _assignment(w) + "/sans-entretien", MEMBER_POST, data=lambda w: {"reason": "Sur dossier"},
+    ),
     "grading.correct_decision": Case(
         "POST", lambda w: f"/jury/decisions/{w['jury_decision'].id}/rectification", MEMBER_POST,
         data=lambda w: {"outcome": "adjourned", "justification": "Motif", "reason": "Erreur"},
