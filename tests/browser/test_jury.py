@@ -33,6 +33,7 @@ def _confirm_minutes(page, jury) -> None:
 
 def test_two_jurors_deliberate_and_the_candidate_sees_the_result(log_in, log_out, page, chromium, live_server, make_user, screenshots):
     jury = factories.build_jury(make_user, code="RNCP-NAV")
+    factories.hold_interview(jury)  # the minutes are confirmed after the interview
     criteria = [c.id for c in jury.criteria]
     disputed = jury.bloc_criteria(0)[1].id
 
