@@ -127,8 +127,7 @@ class JurySession(db.Model):
     minutes_signed_at: Mapped[datetime | None]
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
     minutes_text: Mapped[str | None] = mapped_column(Text)
-    # Set when a decision is corrected after the signature: every member confirms again; cleared
-    # when they all have (the minutes are then signed anew, the earlier version kept in history).
+    # Set by a correction after the signature (every member confirms again); cleared when re-signed.
     minutes_reopened_at: Mapped[datetime | None]
 
     certification = relationship("Certification")
@@ -357,9 +356,7 @@ class MinutesConfirmation(db.Model):
 
 
 class MinutesSignature(db.Model):
-    """One signed version of a session's minutes (its text and hash), in order; a correction after
-    the signature reopens it (`reopened_at`, with the correction's reason) and the next signature
-    adds the next version."""
+    """One signed version of the minutes (text, hash); a correction reopens it, the next signature adds the next one."""
 
     __tablename__ = "minutes_signatures"
     __table_args__ = (UniqueConstraint("session_id", "version"),)
