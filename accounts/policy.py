@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     MANAGE_JURY = "jury.manage"
     GRADE_SUBMISSION = "jury.grade"
     VIEW_DELIBERATION = "jury.deliberation.view"
+    READ_OTHER_GRIDS = "jury.grids.read"
     DELIBERATE = "jury.deliberate"
     CONFIRM_MINUTES = "jury.minutes.confirm"
     VIEW_ACCOMMODATION = "accommodation.view"
@@ -77,6 +78,8 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_JURY: frozenset({Role.ADMIN}),
     Permission.GRADE_SUBMISSION: frozenset({Role.JUROR}),
     Permission.VIEW_DELIBERATION: frozenset({Role.JUROR, Role.ADMIN}),
+    # Other members' verdicts and comments: admins, and each member once their own grid is in.
+    Permission.READ_OTHER_GRIDS: frozenset({Role.JUROR, Role.ADMIN}),
     # The jury decides; an administrator opens sessions but never deliberates in their place.
     Permission.DELIBERATE: frozenset({Role.JUROR}),
     Permission.CONFIRM_MINUTES: frozenset({Role.JUROR}),
@@ -140,6 +143,7 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.VIEW_JURY_SESSION,
         Permission.GRADE_SUBMISSION,
         Permission.VIEW_DELIBERATION,
+        Permission.READ_OTHER_GRIDS,
         Permission.DELIBERATE,
         Permission.CONFIRM_MINUTES,
         Permission.VIEW_ACCOMMODATION,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from extensions import db
-from grading.models import JuryMember, SessionAssignment
+from grading.models import GridSubmission, JuryMember, SessionAssignment
 from portfolio.models import Portfolio, Submission
 
 
@@ -26,6 +26,14 @@ def member_of(user, session) -> bool:
 
 def presides(user, session) -> bool:
     return user.has_role(Role.JUROR) and any(m.user_id == user.id and m.is_president for m in session.members)
+
+
+def handed_in(user, assignment: SessionAssignment) -> bool:
+    """The user handed in their own grid for this assignment."""
+    query = select(GridSubmission.id).where(
+        GridSubmission.assignment_id == assignment.id, GridSubmission.juror_id == user.id
+    ).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def sits_on_jury_of(user, submission: Submission) -> bool:

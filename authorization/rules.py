@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from accounts.models import Role
 from accounts.policy import Permission, object_rule
-from authorization.jury import (judged_submissions, judges_candidate, member_of, presides, sits_on_jury_of,
+from authorization.jury import (handed_in, judged_submissions, judges_candidate, member_of, presides, sits_on_jury_of,
                                 snapshot_holds)
 from evidence.models import Evidence, EvidenceVersion
 from grading.models import Accommodation, BlocDecision, JurySession, SessionAssignment
@@ -107,6 +107,8 @@ def export_grid(user, submission: Submission) -> bool:
 
 
 # --- jury: admins see every session, members see theirs, only the president deliberates -------
+# Independence: a member reads the others' verdicts and comments (deliberation, grid export…)
+# only once their own grid for that submission is handed in; admins read everything.
 
 @object_rule(Permission.VIEW_JURY_SESSION, JurySession)
 def view_session(user, session: JurySession) -> bool:
@@ -118,10 +120,18 @@ def grade(user, assignment: SessionAssignment) -> bool:
     return member_of(user, assignment.session)
 
 
+@object_rule(Permission.READ_OTHER_GRIDS, SessionAssignment)
+def read_other_grids(user, assignment: SessionAssignment) -> bool:
+    """Admin, or a member of the session who has handed in their own grid for this assignment."""
+    if user.has_role(Role.ADMIN):
+        return True
+    return member_of(user, assignment.session) and handed_in(user, assignment)
+
+
 @object_rule(Permission.VIEW_DELIBERATION, SessionAssignment)
 def view_deliberation(user, assignment: SessionAssignment) -> bool:
-    # Grids stay private to their juror; the president and admins read them side by side.
-    return user.has_role(Role.ADMIN) or presides(user, assignment.session)
+    # The comparison shows every handed-in grid: the same rule as reading them.
+    return read_other_grids(user, assignment)
 
 
 @object_rule(Permission.DELIBERATE, JurySession)

@@ -2,11 +2,16 @@
 referenced, each juror's verdict and comment (or blank boxes for a paper session), the bloc decision
 and signature lines. Accommodations never appear here: the grid may be read by anyone on the jury
 file, not only by those who need that information.
+
+The grid is built for a reader and shows only what the policy lets them read: the members'
+verdicts and comments to whom may read other grids (READ_OTHER_GRIDS: admins, and members who
+have handed in their own), a blank grid (the criteria, blank boxes) to anyone else on the jury.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from accounts.policy import Permission, may
 from core.timeutil import format_paris
 from documents import Document, Heading, PageBreak, Paragraph, Run, Table, TitlePage
 from extensions import db
@@ -28,7 +33,7 @@ def _latest_assignment(submission: Submission) -> SessionAssignment | None:
     )
 
 
-def build_submission_grid(submission: Submission) -> Document:
+def build_submission_grid(submission: Submission, reader) -> Document:
     portfolio = submission.portfolio
     certification = portfolio.certification
     assignment = _latest_assignment(submission)
@@ -40,7 +45,8 @@ def build_submission_grid(submission: Submission) -> Document:
 
     session = assignment.session if assignment else None
     members = list(session.members) if session else []
-    comparisons = {c.bloc.id: c for c in compare_grids(assignment)} if assignment else {}
+    readable = assignment is not None and may(reader, Permission.READ_OTHER_GRIDS, assignment)
+    comparisons = {c.bloc.id: c for c in compare_grids(assignment)} if readable else {}
     blocs = list(session.blocs) if session else list(certification.blocs)
 
     lines = [portfolio.candidate.full_name, f"Dépôt n°{submission.number} du {format_paris(submission.submitted_at, '%d/%m/%Y')}"]

@@ -96,3 +96,7 @@ def session_filename(session) -> str:
 
 def blank_grid_filename(certification, fmt: str) -> str:
     return f"grille-vierge-{slug(certification.lineage)}-v{certification.version_number}.{fmt}"
+
+
+def minutes_filename(session, fmt: str) -> str:
+    return f"proces-verbal-session-{session.id}-{session.starts_at:%Y-%m-%d}.{fmt}"

@@ -12,8 +12,10 @@ from jobs.models import Job
 from jobs.services import JobError, enqueue, resume_stalled
 
 from exports.grid import build_blank_grid
+from exports.minutes import build_minutes
 from exports.results import (
     FORMATS, JOB_KINDS, KINDS, SESSION_EXPORT, SUBMISSION_EXPORT, ExportError, ExportResult, blank_grid_filename,
+    minutes_filename,
 )
 from exports.tasks import export_session_bundle, export_submission, render
 from grading import audit
@@ -63,6 +65,14 @@ def blank_grid(certification: Certification, fmt: str) -> tuple[bytes, str]:
         raise ExportError(f"Format inconnu : {fmt}.")
     data, _ = render(build_blank_grid(certification), fmt)
     return data, blank_grid_filename(certification, fmt)
+
+
+def minutes_document(session: JurySession, fmt: str) -> tuple[bytes, str]:
+    """The session's minutes in `fmt` (with each member's confirmation time), and its file name."""
+    if fmt not in FORMATS:
+        raise ExportError(f"Format inconnu : {fmt}.")
+    data, _ = render(build_minutes(session), fmt)
+    return data, minutes_filename(session, fmt)
 
 
 def stored_object_keys() -> set[str]:

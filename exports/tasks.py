@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 
+from accounts.models import User
 from core.timeutil import format_paris
 from documents import RenderReport, render_docx, render_pdf
 from extensions import db
@@ -27,8 +28,9 @@ from portfolio.models import Submission
 from portfolio.submissions import snapshot_of
 
 
-def build_document(submission: Submission, kind: str):
-    """The document model of `kind` for this submission, and the problems met while building it."""
+def build_document(submission: Submission, kind: str, reader=None):
+    """The document model of `kind` for this submission as `reader` may read it (see
+    `build_submission_grid`), and the problems met while building it."""
     if kind == "dossier":
         portfolio = submission.portfolio
         context = DossierContext(
@@ -38,8 +40,14 @@ def build_document(submission: Submission, kind: str):
         )
         return build_dossier(snapshot_of(submission), context), context.problems
     if kind == "grille":
-        return build_submission_grid(submission), []
+        return build_submission_grid(submission, reader), []
     raise ExportError(f"Type de document inconnu : {kind}.")
+
+
+def _reader(job_id: str) -> User | None:
+    """Who asked for the export: the documents show what the policy lets them read (nobody: the least)."""
+    creator_id = get_job(job_id).created_by_id
+    return db.session.get(User, creator_id) if creator_id else None
 
 
 def render(document, fmt: str) -> tuple[bytes, RenderReport]:
@@ -57,7 +65,7 @@ def export_submission(job_id: str, submission_id: int, document_kind: str, fmt: 
     if submission is None:
         raise ExportError("Le dépôt n'existe plus.")
     report_progress(job_id, 0, 3, "Assemblage du document…")
-    document, problems = build_document(submission, document_kind)
+    document, problems = build_document(submission, document_kind, _reader(job_id))
     report_progress(job_id, 1, 3, f"Mise en page ({fmt.upper()})…")
     data, report = render(document, fmt)
     report_progress(job_id, 2, 3, "Enregistrement du fichier…")
@@ -86,7 +94,7 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
         if name in done and object_store().exists(done[name]):
             continue  # finished before the worker stopped
         report_progress(job_id, index, total, f"{name}…")
-        document, _ = build_document(db.session.get(Submission, submission_id), kind)
+        document, _ = build_document(db.session.get(Submission, submission_id), kind, _reader(job_id))
         data, _ = render(document, "pdf")
         done[name] = object_store().put(io.BytesIO(data), len(data)).key
         save_result(job_id, result.to_json())

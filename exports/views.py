@@ -1,5 +1,5 @@
 """Export screens: start a submission's or a session's export, resume a session's, download any
-export's file, and the blank grid of a certification."""
+export's file, the blank grid of a certification and the minutes of a session."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request, url_for
@@ -98,7 +98,24 @@ def blank_grid(certification_id: int, fmt: str):
         data, filename = services.blank_grid(certification, fmt)
     except ExportError:
         abort(404)
+    return _attachment(data, FORMATS[fmt], filename)
+
+
+@bp.route("/jury/sessions/<int:session_id>/proces-verbal.<fmt>")
+@requires(Permission.VIEW_JURY_SESSION)
+def minutes_document(session_id: int, fmt: str):
+    """The minutes of a session (PDF or Word), for its members and admins, as the minutes page shows them."""
+    session = db.session.get(JurySession, session_id)
+    authorize(Permission.VIEW_JURY_SESSION, session)
+    try:
+        data, filename = services.minutes_document(session, fmt)
+    except ExportError:
+        abort(404)
+    return _attachment(data, FORMATS[fmt], filename)
+
+
+def _attachment(data: bytes, media_type: str, filename: str) -> Response:
     return Response(
-        data, mimetype=FORMATS[fmt],
+        data, mimetype=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

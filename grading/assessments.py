@@ -1,8 +1,9 @@
 """Assessments: the review workspace of a juror, their verdicts per criterion, grids handed in,
-and the side-by-side comparison the president reads.
+and the side-by-side comparison the members read.
 
 A juror's grid is private until they hand it in; after that it is locked and shared with the
-president. Every verdict change is one audit event.
+members who have handed in theirs (the policy's READ_OTHER_GRIDS decides who reads the
+comparison). Every verdict change is one audit event.
 """
 from __future__ import annotations
 
@@ -254,7 +255,7 @@ def submit_grid(assignment: SessionAssignment, juror: User) -> GridSubmission:
     return submission
 
 
-# --- what the president reads ------------------------------------------------------------------
+# --- what the members read once their grid is in ------------------------------------------------------------------
 
 @dataclass
 class Cell:
@@ -290,6 +291,11 @@ class BlocComparison:
     @property
     def disagreements(self) -> int:
         return sum(1 for r in self.rows if r.disagreement)
+
+    @property
+    def disagreements_first(self) -> list[ComparisonRow]:
+        """The rows to discuss first (disagreements), then the others, each in criterion order."""
+        return sorted(self.rows, key=lambda r: not r.disagreement)
 
 
 def compare_grids(assignment: SessionAssignment) -> list[BlocComparison]:

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "assignment.created": "Dépôt affecté à la session",
     "assignment.removed": "Dépôt retiré de la session",
     "slot.planned": "Créneau d'entretien planifié",
+    "interview.waived": "Décision sans attendre l'entretien",
     "accommodation.created": "Aménagement enregistré",
     "accommodation.removed": "Aménagement retiré",
     "assessment.recorded": "Appréciation enregistrée",
@@ -40,6 +41,7 @@ ACTION_LABELS = {
     "decision.corrected": "Décision de bloc rectifiée",
     "minutes.confirmed": "Procès-verbal confirmé",
     "minutes.signed": "Procès-verbal signé",
+    "minutes.reopened": "Procès-verbal rouvert (rectification)",
 }
 
 OBJECT_LABELS = {

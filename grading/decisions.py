@@ -2,7 +2,8 @@
 the candidate's acquired blocs across sessions (the minutes are in `grading.minutes`).
 
 Decisions change in place until the minutes are signed; afterwards they are final and a
-correction is a new row linked to the one it corrects.
+correction is a new row linked to the one it corrects. A correction reopens the minutes: every
+member confirms again, and the version they had signed stays in the history (MinutesSignature).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from grading.models import (
     BlocDecision,
     DecisionRule,
     JurySession,
+    MinutesSignature,
     Outcome,
     SessionAssignment,
     Verdict,
@@ -201,8 +203,28 @@ def correct_decision(decision: BlocDecision, outcome: str, justification: str, r
         raise GradingError("Cette décision vient d'être rectifiée par ailleurs : rechargez la page.", 409) from None
     audit.record("decision.corrected", "decision", correction.id, actor=actor, session_id=session.id,
                  before=_decision_state(decision), after=_decision_state(correction))
+    _reopen_minutes(session, correction, actor)
     db.session.commit()
     return correction
+
+
+def _reopen_minutes(session: JurySession, correction: BlocDecision, actor: User) -> None:
+    """The signed minutes no longer say what the jury decided: every member confirms again.
+    The signed version stays in the history, marked reopened with the correction's reason."""
+    if session.is_reopened:
+        return  # already awaiting confirmations: the next signature covers this correction too
+    now = utcnow()
+    session.minutes_reopened_at = now
+    signed = db.session.scalar(
+        select(MinutesSignature).where(MinutesSignature.session_id == session.id)
+        .order_by(MinutesSignature.version.desc()).limit(1)
+    )
+    reason = f"Rectification du bloc {correction.bloc.code} de {correction.assignment.candidate.full_name} : " \
+             f"{correction.correction_reason}"
+    if signed is not None:
+        signed.reopened_at, signed.reopened_reason = now, reason
+    audit.record("minutes.reopened", "minutes", session.id, actor=actor, session_id=session.id,
+                 before={"sha256": session.minutes_sha256}, after={"reason": reason})
 
 
 # --- results across sessions -------------------------------------------------------------------
@@ -233,7 +255,7 @@ class CertificationResult:
 
 
 def signed_decisions_of(candidate: User, lineage: str) -> list[BlocDecision]:
-    """Effective decisions of signed sessions on any version of this certification lineage."""
+    """Effective decisions of signed minutes (as last signed) on any version of this certification lineage."""
     rows = db.session.scalars(
         select(BlocDecision)
         .join(SessionAssignment, SessionAssignment.id == BlocDecision.assignment_id)
@@ -244,6 +266,9 @@ def signed_decisions_of(candidate: User, lineage: str) -> list[BlocDecision]:
         .where(
             Portfolio.candidate_id == candidate.id, Certification.lineage == lineage,
             JurySession.minutes_signed_at.is_not(None),
+            # A correction counts once signed: while the minutes are reopened, the last signed
+            # decision still stands.
+            BlocDecision.decided_at <= JurySession.minutes_signed_at,
         )
         .order_by(JurySession.starts_at, BlocDecision.id)
     ).all()

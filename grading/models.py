@@ -3,7 +3,8 @@
 JurySession (one certification version, some of its blocs) → JuryMember, SessionAssignment
 (a Submission in this session) → InterviewSlot, Assessment (one juror, one criterion),
 GridSubmission (a juror hands in their grid), BlocDecision (the jury's collegial decision).
-MinutesConfirmation records each member's acknowledgement of the minutes; AuditEvent is the
+MinutesConfirmation records each member's acknowledgement of the minutes, MinutesSignature each
+signed version of them (kept when a correction reopens the confirmations); AuditEvent is the
 append-only trail of every change. Accommodation belongs to the candidate and is sensitive.
 """
 from __future__ import annotations
@@ -90,6 +91,7 @@ class SessionStatus(enum.StrEnum):
     PLANNED = "planned"
     DELIBERATING = "deliberating"
     SIGNED = "signed"
+    REOPENED = "reopened"
 
     @property
     def label(self) -> str:
@@ -97,6 +99,7 @@ class SessionStatus(enum.StrEnum):
             "planned": "En préparation",
             "deliberating": "Délibération ouverte",
             "signed": "Procès-verbal signé",
+            "reopened": "Procès-verbal rouvert après rectification",
         }[self.value]
 
 
@@ -120,10 +123,12 @@ class JurySession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deliberation_started_at: Mapped[datetime | None]
-    # Filled once, when the last member confirms: the minutes as signed, frozen with their hash.
+    # Filled when the last member confirms: the minutes as last signed, frozen with their hash.
     minutes_signed_at: Mapped[datetime | None]
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
     minutes_text: Mapped[str | None] = mapped_column(Text)
+    # Set by a correction after the signature (every member confirms again); cleared when re-signed.
+    minutes_reopened_at: Mapped[datetime | None]
 
     certification = relationship("Certification")
     blocs = relationship("Bloc", secondary=jury_session_blocs, order_by="Bloc.position")
@@ -143,6 +148,8 @@ class JurySession(db.Model):
 
     @property
     def status(self) -> SessionStatus:
+        if self.is_reopened:
+            return SessionStatus.REOPENED
         if self.minutes_signed_at is not None:
             return SessionStatus.SIGNED
         if self.deliberation_started_at is not None:
@@ -151,7 +158,18 @@ class JurySession(db.Model):
 
     @property
     def is_signed(self) -> bool:
+        """Signed at least once: decisions are final (a correction is a new, motivated decision)."""
         return self.minutes_signed_at is not None
+
+    @property
+    def is_reopened(self) -> bool:
+        """A correction after the signature awaits every member's confirmation again."""
+        return self.minutes_signed_at is not None and self.minutes_reopened_at is not None
+
+    @property
+    def minutes_stand(self) -> bool:
+        """The signed minutes are the current ones: signed, and not reopened since."""
+        return self.is_signed and not self.is_reopened
 
     @property
     def rule(self) -> DecisionRule:
@@ -189,6 +207,10 @@ class SessionAssignment(db.Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The president's reason for deciding without waiting for the interview (e.g. on file only).
+    interview_waiver: Mapped[str | None] = mapped_column(Text)
+    interview_waived_at: Mapped[datetime | None]
+    interview_waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     session: Mapped[JurySession] = relationship(back_populates="assignments")
     submission = relationship("Submission")
@@ -331,6 +353,22 @@ class MinutesConfirmation(db.Model):
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
+
+
+class MinutesSignature(db.Model):
+    """One signed version of the minutes (text, hash); a correction reopens it, the next signature adds the next one."""
+
+    __tablename__ = "minutes_signatures"
+    __table_args__ = (UniqueConstraint("session_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("jury_sessions.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reopened_at: Mapped[datetime | None]
+    reopened_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(db.Model):

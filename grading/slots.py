@@ -1,6 +1,7 @@
 """Interview slots: the candidate's interview in a session, its duration from the certification's
 rules (lengthened by an extra-time accommodation), and no overlap with another slot of the same
-session or of the same candidate.
+session or of the same candidate; whether the interview has taken place (the end of its slot),
+or the president's recorded reason for deciding without it.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from accounts.models import User
-from core.timeutil import format_paris
+from core.timeutil import format_paris, utcnow
 from extensions import db
 from referentials.models import Certification
 
@@ -99,3 +100,42 @@ def _slot_state(slot: InterviewSlot) -> dict:
     }
 
 
+
+
+def interview_pending(assignment: SessionAssignment, now: datetime | None = None) -> str | None:
+    """Why this submission's interview has not taken place yet (French), or None when it has
+    (its slot ended), when the certification's rules define none, or when the president recorded
+    why the jury decides without it."""
+    if assignment.interview_waiver:
+        return None
+    slot = assignment.slot
+    if slot is None:
+        if interview_minutes(assignment.session.certification) is None:
+            return None
+        return f"l'entretien de {assignment.candidate.full_name} n'est pas planifié"
+    if slot.ends_at > (now or utcnow()):
+        return f"l'entretien de {assignment.candidate.full_name} est prévu le {_span(slot.starts_at, slot.ends_at)}"
+    return None
+
+
+def pending_interviews(session) -> list[tuple[SessionAssignment, str]]:
+    """The session's submissions whose interview has not taken place, with the reason."""
+    now = utcnow()
+    pending = [(a, interview_pending(a, now)) for a in session.assignments]
+    return [(a, why) for a, why in pending if why]
+
+
+def waive_interview(assignment: SessionAssignment, reason: str, *, actor: User) -> None:
+    """The president records why the jury decides without (waiting for) the interview."""
+    refuse_if_signed(assignment.session)
+    reason = (reason or "").strip()
+    if not reason:
+        raise GradingError(
+            "Indiquez pourquoi le jury décide sans attendre l'entretien (par exemple : décision sur dossier, "
+            "le référentiel le permet)."
+        )
+    before = {"reason": assignment.interview_waiver} if assignment.interview_waiver else None
+    assignment.interview_waiver, assignment.interview_waived_at, assignment.interview_waived_by_id = reason, utcnow(), actor.id
+    audit.record("interview.waived", "assignment", assignment.id, actor=actor, session_id=assignment.session_id,
+                 before=before, after={"candidate": assignment.candidate.full_name, "reason": reason})
+    db.session.commit()

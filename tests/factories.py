@@ -10,7 +10,7 @@ from accounts.models import Role, UserRole
 from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion, ExtractionStatus
 from evidence.services import EvidenceFields, create_evidence
 from extensions import db
-from grading import assessments, sessions
+from grading import assessments, sessions, slots
 from grading.models import JurySession, SessionAssignment
 from portfolio.models import Portfolio, Submission
 from portfolio.services import enrol_candidate
@@ -201,6 +201,11 @@ def grade_all(jury: Jury, juror, verdict: str = "acquired", overrides: dict[int,
         assessments.record_verdict(jury.assignment, juror, criterion.id, value, f"Avis de {juror.full_name}")
     if submit:
         assessments.submit_grid(jury.assignment, juror)
+
+
+def hold_interview(jury: Jury, assignment: SessionAssignment | None = None) -> None:
+    """Plan the interview at the session's start (in the past): the minutes may then be confirmed."""
+    slots.plan_slot(assignment or jury.assignment, SESSION_START, actor=jury.admin)
 
 
 def add_role(user, role: Role) -> None:

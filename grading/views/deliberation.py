@@ -1,17 +1,25 @@
-"""Deliberation screen: the president opens the deliberation, reads the handed-in grids side by
-side with the rule's proposal, decides each bloc, and corrects a decision after the signature."""
+"""Deliberation screen: every member who has handed in their grid reads the handed-in grids side
+by side (disagreements first) with the rule's proposal and the decisions; the president opens the
+deliberation, decides each bloc, and corrects a decision after the signature."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from accounts.policy import Permission, authorize, may, requires
+from core.errors import render_error
 from extensions import db
 from referentials.models import Bloc
 
-from grading import GradingError, assessments, decisions
+from grading import GradingError, assessments, decisions, slots
 from grading.models import BlocDecision, Outcome, SessionAssignment
 from grading.views import bp
 from grading.views.common import current, load_assignment, load_session, perform, refused, session_page
+
+
+HAND_IN_FIRST = (
+    "Remettez d'abord votre propre grille pour ce dossier : les appréciations des autres membres restent "
+    "confidentielles jusque-là, pour que chacun juge de façon indépendante."
+)
 
 
 def _deliberation_page(assignment: SessionAssignment, anchor: str | None = None) -> str:
@@ -37,12 +45,28 @@ def start_deliberation(session_id: int):
 @bp.route("/jury/affectations/<int:assignment_id>/deliberation")
 @requires(Permission.VIEW_DELIBERATION)
 def deliberation(assignment_id: int):
-    assignment = load_assignment(assignment_id, Permission.VIEW_DELIBERATION)
+    assignment = db.session.get(SessionAssignment, assignment_id) or abort(404)
+    if not may(current(), Permission.VIEW_DELIBERATION, assignment):
+        if assignment.session.member_for(current()) is None:
+            abort(403)
+        return render_error(403, HAND_IN_FIRST)
     handed_in, members = assessments.submitted_grids(assignment)
     return render_template(
         "grading/deliberation.html", assignment=assignment, session=assignment.session,
         blocs=decisions.deliberation_of(assignment), handed_in=handed_in, members=members, outcomes=list(Outcome),
-        presides=may(current(), Permission.DELIBERATE, assignment),
+        presides=may(current(), Permission.DELIBERATE, assignment), interview_pending=slots.interview_pending(assignment),
+    )
+
+
+@bp.route("/jury/affectations/<int:assignment_id>/sans-entretien", methods=["POST"])
+@requires(Permission.DELIBERATE)
+def waive_interview(assignment_id: int):
+    """The president records why the jury decides without waiting for the interview."""
+    assignment = load_assignment(assignment_id, Permission.DELIBERATE)
+    return perform(
+        lambda: slots.waive_interview(assignment, request.form.get("reason", ""), actor=current()),
+        "Raison enregistrée : elle figure au procès-verbal, qui peut être confirmé sans attendre l'entretien.",
+        _deliberation_page(assignment, "entretien"),
     )
 
 

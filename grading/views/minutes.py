@@ -1,5 +1,5 @@
-"""Minutes screen: the minutes of a session as every member reads them, and their confirmation
-(the minutes are signed when the last member confirms)."""
+"""Minutes screen: the minutes of a session as every member reads them, their signed versions,
+and their confirmation (the minutes are signed when the last member confirms)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,9 +18,10 @@ def minutes(session_id: int):
     user = current()
     page = minutes_service.minutes_page(session, user)
     return render_template(
-        "grading/minutes.html", session=session, content=page.content, sha256=page.sha256, status=page.status,
-        mine=page.mine, missing=page.missing, corrections=page.corrections,
+        "grading/minutes.html", session=session, page=page, content=page.content, sha256=page.sha256,
+        status=page.status, mine=page.mine, missing=page.missing, corrections=page.corrections,
         can_confirm=may(user, Permission.CONFIRM_MINUTES, session),
+        comparisons=[a for a in session.assignments if may(user, Permission.VIEW_DELIBERATION, a)],
     )
 
 
@@ -36,7 +37,7 @@ def confirm_minutes(session_id: int):
         lambda: minutes_service.confirm_minutes(session, current(), request.form.get("sha256", "")),
         # The last confirmation signs the minutes: the session is read after the operation.
         lambda _: "Confirmation enregistrée. " + (
-            "Tous les membres ont confirmé : le procès-verbal est signé." if session.is_signed
+            "Tous les membres ont confirmé : le procès-verbal est signé." if session.minutes_stand
             else "Le procès-verbal sera signé quand tous les membres l'auront confirmé."
         ),
         back,

@@ -31,7 +31,7 @@ def review(assignment_id: int):
         total=total, graded=graded, locked=assessments.grid_lock(assignment, user.id) is not None,
         grid=assessments.grid_submission(assignment, user.id), intact=verify_submission(assignment.submission),
         accommodations=visible_accommodations(assignment.candidate.id), verdicts=list(Verdict),
-        presides=may(user, Permission.DELIBERATE, assignment),
+        compare=may(user, Permission.VIEW_DELIBERATION, assignment),
     )
 
 
@@ -95,5 +95,5 @@ def submit_grid(assignment_id: int):
         return redirect(back, code=303)
     return perform(
         lambda: assessments.submit_grid(assignment, current()),
-        "Grille remise. Le président du jury peut maintenant la lire ; elle ne peut plus être modifiée.", back,
+        "Grille remise : elle ne peut plus être modifiée. Vous pouvez maintenant lire la comparaison des grilles remises.", back,
     )

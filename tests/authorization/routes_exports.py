@@ -18,6 +18,10 @@ ROUTES = {
     "exports.download": Case(
         "GET", lambda w: f"/exports/{w['admin_export_job']}/fichier", expect(302, 403, 403, 403, DOWNLOADED)
     ),
+    # The minutes document: the session's members and admins (decisions only, no verdict).
+    "exports.minutes_document": Case(
+        "GET", lambda w: f"/jury/sessions/{w['jury_session'].id}/proces-verbal.pdf", expect(302, 403, 403, 200, 200)
+    ),
     "exports.blank_grid": Case(
         "GET", lambda w: f"/referentiels/{w['certification'].id}/grille-vierge.docx", expect(302, 403, 403, 200, 200)
     ),

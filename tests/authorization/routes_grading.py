@@ -47,12 +47,18 @@ ROUTES = {
     ),
     "grading.save_grid": Case("POST", lambda w: _assignment(w) + "/grille", MEMBER_POST),
     "grading.submit_grid": Case("POST", lambda w: _assignment(w) + "/remise", MEMBER_POST),
-    # Only the president deliberates (the juror presides in the world); admins may read.
+    # Only the president deliberates (the juror presides in the world); admins may read. The
+    # comparison waits for the reader's own grid, which the world's juror has not handed in:
+    # before and after hand-in, as each role, see tests/authorization/test_jury_independence.py.
     "grading.start_deliberation": Case("POST", lambda w: _session(w) + "/deliberation", MEMBER_POST),
-    "grading.deliberation": Case("GET", lambda w: _assignment(w) + "/deliberation", SESSION_VIEW),
+    "grading.deliberation": Case("GET", lambda w: _assignment(w) + "/deliberation", ADMIN_ONLY),
     "grading.decide": Case(
         "POST", lambda w: _assignment(w) + f"/blocs/{w['jury_session'].blocs[1].id}/decision", MEMBER_POST,
         data=lambda w: {"outcome": "validated", "justification": "Motif", "override": "oui", "override_reason": "Test"},
+    ),
+    # The president records why the jury decides without waiting for the interview.
+    "grading.waive_interview": Case(
+        "POST", lambda w: _assignment(w) + "/sans-entretien", MEMBER_POST, data=lambda w: {"reason": "Sur dossier"},
     ),
     "grading.correct_decision": Case(
         "POST", lambda w: f"/jury/decisions/{w['jury_decision'].id}/rectification", MEMBER_POST,

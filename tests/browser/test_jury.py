@@ -21,7 +21,7 @@ def _grade(page, jury, verdicts: dict[int, str], comment: str) -> None:
 def _hand_in(page) -> None:
     page.get_by_label("Je remets ma grille").check()
     page.get_by_role("button", name="Remettre ma grille").click()
-    page.get_by_text("Grille remise. Le président du jury peut maintenant la lire").wait_for()
+    page.get_by_text("Grille remise : elle ne peut plus être modifiée.").wait_for()
 
 
 def _confirm_minutes(page, jury) -> None:
@@ -33,6 +33,7 @@ def _confirm_minutes(page, jury) -> None:
 
 def test_two_jurors_deliberate_and_the_candidate_sees_the_result(log_in, log_out, page, chromium, live_server, make_user, screenshots):
     jury = factories.build_jury(make_user, code="RNCP-NAV")
+    factories.hold_interview(jury)  # the minutes are confirmed after the interview
     criteria = [c.id for c in jury.criteria]
     disputed = jury.bloc_criteria(0)[1].id
 

@@ -1,5 +1,6 @@
 """The review workspace and the grid: verdicts saved one by one (htmx) or all at once (no
 JavaScript), private until handed in, one row per juror and criterion even under concurrency."""
+import re
 import threading
 
 import pytest
@@ -116,14 +117,40 @@ def test_a_juror_not_on_the_session_gets_403(client_for, jury, app_ctx, make_use
 
 def test_a_grid_stays_private_until_handed_in(client_for, jury, app_ctx):
     factories.grade_all(jury, jury.juror, submit=False)
+    factories.grade_all(jury, jury.president)
     president = client_for(jury.president)
     page = (president.get(f"/jury/affectations/{jury.assignment.id}/deliberation")).text
     assert "Avis de Julie Jurée" not in page and "Grille non remise" in page
     assessments.submit_grid(jury.assignment, jury.juror)
     page = (president.get(f"/jury/affectations/{jury.assignment.id}/deliberation")).text
     assert "Avis de Julie Jurée" in page
-    # Another juror (not president) never reads the side-by-side grids.
-    assert client_for(jury.juror).get(f"/jury/affectations/{jury.assignment.id}/deliberation").status_code == 403
+
+
+def test_no_member_reads_the_others_before_handing_in_their_own(client_for, jury, app_ctx):
+    """The president included: with her own grid still open, she is told to hand it in first."""
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president, submit=False)
+    president = client_for(jury.president)
+    url = f"/jury/affectations/{jury.assignment.id}/deliberation"
+    refused = president.get(url)
+    assert refused.status_code == 403 and "Remettez d'abord votre propre grille" in refused.text
+    assert "Avis de Julie Jurée" not in refused.text
+    assert "Délibération sur ce dossier" not in president.get(f"/jury/affectations/{jury.assignment.id}").text
+    assessments.submit_grid(jury.assignment, jury.president)
+    assert "Délibération sur ce dossier" in president.get(f"/jury/affectations/{jury.assignment.id}").text
+    # The other member reads the comparison too, once her grid is in, but records no decision.
+    page = client_for(jury.juror).get(url)
+    assert page.status_code == 200 and "Avis de Paul Président" in page.text
+    assert "Enregistrer la décision" not in page.text
+
+
+def test_disagreements_come_first(client_for, jury, app_ctx):
+    last = jury.bloc_criteria(0)[-1]
+    factories.grade_all(jury, jury.juror)
+    factories.grade_all(jury, jury.president, overrides={last.id: "not_acquired"})
+    page = client_for(jury.juror).get(f"/jury/affectations/{jury.assignment.id}/deliberation").text
+    rows = re.findall(r'id="comparaison-(\d+)"', page)
+    assert rows[0] == str(last.id) and rows.index(str(jury.bloc_criteria(0)[0].id)) == 1
 
 
 def test_handing_in_needs_every_verdict_then_locks_the_grid(client_for, jury, app_ctx):

@@ -17,6 +17,7 @@ from grading.models import AuditEvent
 def _full_flow(jury) -> None:
     accommodations.add_accommodation(jury.candidate, "extra_time", "Note confidentielle", actor=jury.admin)
     slots.plan_slot(jury.assignment, factories.SESSION_START, actor=jury.admin)
+    slots.waive_interview(jury.assignment, "Décision sur dossier", actor=jury.president)
     sessions.set_president(jury.session.member_for(jury.juror), actor=jury.admin)
     sessions.set_president(jury.session.member_for(jury.president), actor=jury.admin)
     factories.grade_all(jury, jury.juror)
@@ -149,6 +150,7 @@ def test_every_state_changing_route_leaves_an_event(client_for, app_ctx, make_us
         ("grading.start_deliberation", juror, s + "/deliberation", dict),
         ("grading.decide", juror, lambda: f"{a}/blocs/{jury.session.blocs[0].id}/decision", lambda: {
             "outcome": "validated", "justification": "Motif", "override": "oui", "override_reason": "Absence"}),
+        ("grading.waive_interview", juror, a + "/sans-entretien", lambda: {"reason": "Décision sur dossier"}),
         ("grading.confirm_minutes", juror, s + "/proces-verbal/confirmation", lambda: {
             "confirm": "oui", "sha256": minutes.minutes_hash(jury.session)}),
         ("exports.start_session_export", admin, s + "/export", dict),

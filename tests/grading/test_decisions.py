@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from extensions import db
-from grading import GradingError, accommodations, assessments, decisions, minutes, sessions
+from grading import GradingError, accommodations, assessments, decisions, minutes, sessions, slots
 from grading.models import AuditEvent, BlocDecision, DecisionRule, Outcome
 from tests import factories
 
@@ -28,6 +28,7 @@ def _sign(jury) -> None:
 
 
 def _deliberated(jury, outcome: str = "validated") -> list[BlocDecision]:
+    factories.hold_interview(jury)
     factories.grade_all(jury, jury.juror)
     factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
@@ -137,6 +138,7 @@ def test_minutes_are_signed_when_every_member_confirmed(client_for, jury, app_ct
 
 
 def test_minutes_cannot_be_confirmed_while_incomplete_or_changed(jury):
+    factories.hold_interview(jury)
     factories.grade_all(jury, jury.juror)
     factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
@@ -228,6 +230,7 @@ def test_the_candidate_sees_results_only_once_signed(client_for, jury, app_ctx):
 
 def test_blocs_validated_earlier_stay_acquired_across_sessions(jury, make_user):
     # First session: BC01 validated, BC02 not validated.
+    factories.hold_interview(jury)
     factories.grade_all(jury, jury.juror)
     factories.grade_all(jury, jury.president)
     decisions.start_deliberation(jury.session, actor=jury.president)
@@ -249,6 +252,7 @@ def test_blocs_validated_earlier_stay_acquired_across_sessions(jury, make_user):
     )
     sessions.add_member(second, jury.president, actor=jury.admin, is_president=True, is_external=True)
     assignment = sessions.assign_submission(second, submission, actor=jury.admin)
+    slots.plan_slot(assignment, factories.SESSION_START + timedelta(days=90), actor=jury.admin)
     for criterion in assessments.session_criteria(second):
         assessments.record_verdict(assignment, jury.president, criterion.id, "acquired")
     assessments.submit_grid(assignment, jury.president)

@@ -33,5 +33,25 @@ def test_only_the_president_deliberates_and_admins_never_grade(jury):
     assert not may(jury.admin, Permission.GRADE_SUBMISSION, jury.assignment)
     assert may(jury.admin, Permission.VIEW_DELIBERATION, jury.assignment)
     assert not may(jury.juror, Permission.VIEW_DELIBERATION, jury.assignment)
+    assert not may(jury.president, Permission.VIEW_DELIBERATION, jury.assignment)
     assert may(jury.juror, Permission.CONFIRM_MINUTES, jury.session)
     assert not may(jury.tutor, Permission.VIEW_JURY_SESSION, jury.session)
+
+
+def test_members_read_the_other_grids_once_their_own_is_in(jury, make_user):
+    outsider = make_user(Role.JUROR)
+    assert may(jury.admin, Permission.READ_OTHER_GRIDS, jury.assignment)
+    for member in (jury.juror, jury.president):
+        assert not may(member, Permission.READ_OTHER_GRIDS, jury.assignment)
+    factories.grade_all(jury, jury.juror)
+    assert may(jury.juror, Permission.READ_OTHER_GRIDS, jury.assignment)
+    assert may(jury.juror, Permission.VIEW_DELIBERATION, jury.assignment)
+    assert not may(jury.president, Permission.READ_OTHER_GRIDS, jury.assignment)
+    assert not may(outsider, Permission.READ_OTHER_GRIDS, jury.assignment)
+    for user in (jury.tutor, jury.candidate):
+        assert not may(user, Permission.READ_OTHER_GRIDS, jury.assignment)
+    # The grid stays handed in, but a member who left the session reads nothing more.
+    from grading import sessions
+
+    sessions.remove_member(jury.session.member_for(jury.juror), actor=jury.admin)
+    assert not may(jury.juror, Permission.READ_OTHER_GRIDS, jury.assignment)
