@@ -1,8 +1,8 @@
 """i14 minutes that hold: signed versions of the minutes, their reopening after a correction,
 and the president's reason for deciding without the interview
 
-Revision ID: 0004_i14_minutes
-Revises: 0003_grading
+Revision ID: 0005_i14_minutes
+Revises: 0004_i18_jobs_leases
 Create Date: 2026-12-01 09:40:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_i14_minutes'
-down_revision = '0003_grading'
+revision = '0005_i14_minutes'
+down_revision = '0004_i18_jobs_leases'
 branch_labels = None
 depends_on = None
 
