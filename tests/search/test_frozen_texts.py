@@ -39,8 +39,8 @@ def dossier(world, client_for):
         actor=world["admin"],
     )
     sessions.add_member(session, world["juror"], actor=world["admin"], is_president=True)
-    sessions.assign_submission(session, submission, actor=world["admin"])
-    return {**world, "submission": submission, "candidate_client": candidate, "juror_client": client_for(world["juror"])}
+    assignment = sessions.assign_submission(session, submission, actor=world["admin"])
+    return {**world, "submission": submission, "assignment": assignment, "candidate_client": candidate, "juror_client": client_for(world["juror"])}
 
 
 def _html(client, url: str) -> str:
@@ -69,6 +69,14 @@ def test_juror_dossier_search_neither_finds_nor_shows_words_written_after_the_su
     # What the link opens shows the submitted words too.
     opened = _html(juror, f"/depots/{submission.id}")
     assert "Règles de filtrage de la DMZ." in opened and "capybara" not in opened
+
+
+def test_dossier_search_is_linked_from_the_review_and_submission_pages(dossier):
+    juror, submission = dossier["juror_client"], dossier["submission"]
+    link = f'href="/depots/{submission.id}/recherche">Rechercher dans ce dossier</a>'
+    assert _html(juror, f"/jury/affectations/{dossier['assignment'].id}").count(link) == 1
+    assert link in _html(juror, f"/depots/{submission.id}")
+    assert link in _html(dossier["candidate_client"], f"/depots/{submission.id}")
 
 
 def test_candidate_portfolio_search_follows_todays_texts(dossier):
