@@ -125,3 +125,11 @@ def test_a_dossier_with_only_blank_evidence_is_refused(app_ctx, make_user, clien
                          token_from=prepare, follow_redirects=True).text
     assert "Toutes vos preuves sont vides" in page
     assert db.session.scalar(select(Submission.id)) is None
+
+
+def test_an_empty_portfolio_is_told_to_add_evidence_first(app_ctx, make_user, client_for):
+    candidate = make_user(Role.CANDIDATE)
+    portfolio = factories.make_portfolio(candidate, factories.make_certification("RNCP-RIEN"))
+    page = client_for(candidate).get(f"/portefeuilles/{portfolio.id}/depot").text
+    assert "Votre portefeuille ne contient aucune preuve" in page
+    assert 'name="recapitulatif"' not in page
