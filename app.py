@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    _register_submission_sections(app)
 
     from core.errors import register_error_handlers
     from jobs.services import bind_app
@@ -123,6 +124,13 @@ def _register_blueprints(app: Flask) -> None:
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
         return response
+
+
+def _register_submission_sections(app: Flask) -> None:
+    """Sections that packages above `portfolio` add to its submission page (it cannot import them)."""
+    from dashboard.convocation import submission_section
+
+    app.extensions["submission_sections"] = [submission_section]
 
 
 def _register_template_helpers(app: Flask) -> None:

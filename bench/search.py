@@ -15,7 +15,9 @@ Queries (one word, two words, a phrase, a prefix) are timed end to end as the se
 them: parse, restriction, first page of 20 ranked results with highlighted snippets, exact total
 and counts per file kind. "scoped"
 restricts to one candidate (what a candidate or a tutor sees), "unscoped" searches everything (an
-administrator). FTS5 runs the same queries with `unicode61 remove_diacritics 2` (no stemming, so it
+administrator). `--submitted S` gives the documents of a share S of the candidates one frozen
+copy each (a submitted dossier: `hidden` "frozen", as search/documents.py builds them); both
+scopes exclude frozen copies as the search page does. FTS5 runs the same queries with `unicode61 remove_diacritics 2` (no stemming, so it
 finds fewer documents: it is a speed reference, not an equivalent).
 Prints figures; asserts nothing.
 """
@@ -180,12 +182,26 @@ def corpus() -> Corpus:
     return _CORPUS
 
 
-def corpus_slice(bounds: tuple[int, int]):
+def submitted(candidate: int, share: float) -> bool:
+    """Whether this candidate has submitted their dossier (the same on every run)."""
+    return candidate % 100 < share * 100
+
+
+def frozen_copy(document: dict, candidate: int) -> dict:
+    """The document as a submission froze it (one submission per candidate, numbered like them)."""
+    return {**document, "doc_id": f"s{candidate}{document['doc_id']}", "submission_ids": str(candidate + 1)}
+
+
+def corpus_slice(bounds: tuple[int, int, float]):
     """The documents of one indexing chunk (module-level: sent to indexing processes)."""
-    start, stop = bounds
+    start, stop, share = bounds
     source = corpus()
     for n in range(start, stop):
-        yield source.document(n)
+        document = source.document(n)
+        yield document
+        candidate = n // DOCS_PER_CANDIDATE
+        if share and submitted(candidate, share):
+            yield frozen_copy(document, candidate)
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -211,8 +227,8 @@ def time_whoosh(index: SearchIndex, candidates: list[int], repeat: int, time_lim
     figures = {}
     rnd = random.Random(7)
     # As search/services.py scopes searches: a candidate's portfolio as it is today, or
-    # everything (an administrator) less past and removed versions.
-    hidden = wq.Or([wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
+    # everything (an administrator) less frozen copies, past and removed versions.
+    hidden = wq.Or([wq.Term("hidden", "frozen"), wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
     for label, texts in QUERIES.items():
         for scope in ("sans filtre", "un candidat"):
             timings, totals, partial = [], [], 0
@@ -312,11 +328,15 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="indexing processes (default 1)")
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds of each query set")
     parser.add_argument("--keep", type=Path, help="build the index in this folder and keep it")
+    parser.add_argument("--submitted", type=float, default=0.0,
+                        help="share of candidates whose documents also have a frozen copy (0 to 1, default 0)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="probatio-bench-search-"))
     index_dir = args.keep or work / "index"
     try:
+        if args.submitted:
+            print(f"Dépôts : {args.submitted:.0%} des candidats ont une copie figée de leurs documents")
         print(f"Corpus : {args.docs:,} documents synthétiques ; {os.cpu_count()} cœurs annoncés, "
               f"charge moyenne au départ {os.getloadavg()[0]:.1f}".replace(",", " ", 1))
         sample = [corpus().document(n) for n in range(min(args.docs, 2000))]
@@ -326,7 +346,7 @@ def main() -> None:
         index = SearchIndex(index_dir)
         # One chunk per process (each writes one segment); in one process, chunks only pace the progress.
         size = -(-args.docs // args.processes) if args.processes > 1 else 10_000
-        bounds = [(start, min(args.docs, start + size)) for start in range(0, args.docs, size)]
+        bounds = [(start, min(args.docs, start + size), args.submitted) for start in range(0, args.docs, size)]
         last = [time.perf_counter()]
 
         def progress(done: int) -> None:

@@ -11,6 +11,7 @@ from accounts.policy import Permission, public, requires
 from evidence import services as evidence_services
 from grading import assessments as jury_assessments
 from grading import decisions as jury_decisions
+from grading import slots as jury_slots
 from portfolio import services as portfolio_services
 
 bp = Blueprint("dashboard", __name__)
@@ -26,6 +27,7 @@ def home():
     if current_user.has_role(Role.CANDIDATE):
         context["my_portfolios"] = portfolio_services.portfolios_of_candidate(current_user)
         context["unread_comments"] = evidence_services.unread_comments_for_candidate(current_user)
+        context["convocations"] = jury_slots.convocations_of(current_user)
     if current_user.has_role(Role.TUTOR):
         context["tutored_portfolios"] = portfolio_services.portfolios_of_tutor(current_user)
     if current_user.has_role(Role.JUROR):

@@ -1,12 +1,14 @@
 """Interview slots: the candidate's interview in a session, its duration from the certification's
 rules (lengthened by an extra-time accommodation), and no overlap with another slot of the same
 session or of the same candidate; whether the interview has taken place (the end of its slot),
-or the president's recorded reason for deciding without it.
+or the president's recorded reason for deciding without it. `convocation_of` / `convocations_of`
+tell the candidate (read-only).
 """
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from accounts.models import User
 from core.timeutil import format_paris, utcnow
 from extensions import db
+from portfolio.models import Portfolio, Submission
 from referentials.models import Certification
 
 from grading import GradingError, audit
@@ -139,3 +142,62 @@ def waive_interview(assignment: SessionAssignment, reason: str, *, actor: User) 
     audit.record("interview.waived", "assignment", assignment.id, actor=actor, session_id=assignment.session_id,
                  before=before, after={"candidate": assignment.candidate.full_name, "reason": reason})
     db.session.commit()
+
+
+# --- the candidate's convocation (read-only) -------------------------------------------------
+
+@dataclass(frozen=True)
+class Convocation:
+    """What the candidate is told about their interview: the session, and the slot once planned.
+
+    The duration includes any extra time; the reason for it (the accommodation) is never part of it.
+    """
+
+    submission_id: int
+    submission_number: int
+    session_label: str
+    certification_title: str
+    session_starts_at: datetime
+    place: str
+    video_link: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration_minutes: int | None = None
+    extended: bool = False
+
+    @property
+    def planned(self) -> bool:
+        return self.starts_at is not None
+
+
+def _convocation(assignment: SessionAssignment) -> Convocation:
+    session, slot = assignment.session, assignment.slot
+    return Convocation(
+        submission_id=assignment.submission_id, submission_number=assignment.submission.number,
+        session_label=session.label, certification_title=session.certification.title,
+        session_starts_at=session.starts_at, place=session.place or "", video_link=session.video_link or "",
+        starts_at=slot.starts_at if slot else None, ends_at=slot.ends_at if slot else None,
+        duration_minutes=slot.duration_minutes if slot else None, extended=bool(slot and slot.extended),
+    )
+
+
+def convocation_of(submission) -> Convocation | None:
+    """The convocation for a submission: its latest session assignment, or None when not assigned yet."""
+    assignment = db.session.scalars(
+        select(SessionAssignment).where(SessionAssignment.submission_id == submission.id)
+        .order_by(SessionAssignment.id.desc()).limit(1)
+    ).first()
+    return _convocation(assignment) if assignment else None
+
+
+def convocations_of(candidate: User) -> list[Convocation]:
+    """The candidate's convocations to sessions not yet over (interview, or session day, still to come)."""
+    now = utcnow()
+    assignments = db.session.scalars(
+        select(SessionAssignment).join(Submission, Submission.id == SessionAssignment.submission_id)
+        .join(Portfolio, Portfolio.id == Submission.portfolio_id).where(Portfolio.candidate_id == candidate.id)
+        .order_by(SessionAssignment.id)
+    ).all()
+    convocations = [_convocation(a) for a in assignments]
+    upcoming = [c for c in convocations if (c.ends_at or c.session_starts_at + timedelta(days=1)) >= now]
+    return sorted(upcoming, key=lambda c: c.starts_at or c.session_starts_at)

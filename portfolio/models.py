@@ -1,6 +1,7 @@
 """Portfolios (one candidate in one certification version) and their frozen submissions."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, event
@@ -54,6 +55,12 @@ class Submission(db.Model):
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
 
     portfolio: Mapped[Portfolio] = relationship(back_populates="submissions")
+
+    @property
+    def accepted_gaps(self) -> dict | None:
+        """The gaps the candidate saw and accepted when submitting (snapshot "readiness", format 2
+        and later); None for older snapshots."""
+        return json.loads(self.snapshot).get("readiness")
 
 
 @event.listens_for(Submission, "before_update")

@@ -1,7 +1,9 @@
 """Submissions: a frozen, hashed snapshot of a portfolio sent to the jury.
 
 The snapshot copies every text the jury reads (titles, descriptions, justifications) and points at
-immutable EvidenceVersion rows, so later edits to the draft never reach it.
+immutable EvidenceVersion rows, so later edits to the draft never reach it. Since format 2 it also
+records, under "readiness", the gaps the candidate saw and accepted when submitting
+(portfolio/readiness.py); blank evidence (no file, no claim) is left out unless kept.
 """
 from __future__ import annotations
 
@@ -18,8 +20,12 @@ from extensions import db
 
 from referentials.models import Criterion
 from portfolio.models import Portfolio, Submission
+from portfolio.readiness import readiness_of
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
+CHANGED_SINCE_SUMMARY = (
+    "Votre portefeuille a changé depuis le récapitulatif que vous avez confirmé : relisez-le, puis confirmez à nouveau le dépôt."
+)
 
 
 class SubmissionError(Exception):
@@ -34,10 +40,11 @@ def snapshot_sha256(snapshot_text: str) -> str:
     return hashlib.sha256(snapshot_text.encode("utf-8")).hexdigest()
 
 
-def build_snapshot(portfolio: Portfolio) -> dict:
+def build_snapshot(portfolio: Portfolio, left_out: set[int] = frozenset()) -> dict:
+    """The portfolio as the jury will read it, without the evidence ids in `left_out`."""
     evidence = db.session.scalars(
         select(Evidence)
-        .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None))
+        .where(Evidence.portfolio_id == portfolio.id, Evidence.deleted_at.is_(None), Evidence.id.not_in(sorted(left_out)))
         .order_by(Evidence.number)
         .options(
             selectinload(Evidence.files).selectinload(EvidenceFile.versions),
@@ -82,11 +89,26 @@ def _evidence_snapshot(evidence: Evidence) -> dict:
     }
 
 
-def submit_portfolio(portfolio: Portfolio, submitted_by: User) -> Submission:
-    """Freeze the portfolio as it is now into a new numbered submission."""
-    snapshot = build_snapshot(portfolio)
+def submit_portfolio(portfolio: Portfolio, submitted_by: User, *, kept_blank_ids: set[int] = frozenset(),
+                     readiness_token: str | None = None) -> Submission:
+    """Freeze the portfolio as it is now into a new numbered submission.
+
+    Blank evidence is left out unless its id is in `kept_blank_ids`; the gaps of the dossier as
+    sent are recorded in the snapshot. With `readiness_token` (the summary the candidate
+    confirmed), a portfolio that changed since is refused.
+    """
+    readiness = readiness_of(portfolio)
+    if readiness_token is not None and readiness_token != readiness.token:
+        raise SubmissionError(CHANGED_SINCE_SUMMARY)
+    record, left_out = readiness.record(portfolio, set(kept_blank_ids))
+    snapshot = build_snapshot(portfolio, left_out)
     if not snapshot["evidence"]:
+        if left_out:
+            raise SubmissionError(
+                "Toutes vos preuves sont vides (ni fichier, ni critère) : complétez-les, ou cochez celles à garder, avant de déposer."
+            )
         raise SubmissionError("Le portefeuille ne contient aucune preuve : ajoutez des preuves avant de le déposer.")
+    snapshot["readiness"] = record
     text = canonical_json(snapshot)
     number = (db.session.scalar(select(func.max(Submission.number)).where(Submission.portfolio_id == portfolio.id)) or 0) + 1
     submission = Submission(

@@ -1,7 +1,7 @@
 """Portfolio pages: the candidate's workspace with its coverage matrix, submissions, enrolment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from extensions import db
 from portfolio import services, submissions
 from portfolio.coverage import CoverageStatus, compute_coverage
 from portfolio.forms import EnrolmentForm, TutorsForm
+from portfolio.readiness import readiness_of
 from referentials.models import Certification
 from portfolio.models import Portfolio, Submission
 
@@ -83,18 +84,30 @@ def new_evidence(portfolio_id: int):
     return render_template("evidence/edit.html", form=form, portfolio=portfolio, evidence=None)
 
 
+@bp.route("/portefeuilles/<int:portfolio_id>/depot")
+@requires(Permission.CHANGE_PORTFOLIO)
+def prepare_submission(portfolio_id: int):
+    """The readiness summary the candidate reads and confirms before submitting."""
+    portfolio = _portfolio(portfolio_id, Permission.CHANGE_PORTFOLIO)
+    return render_template("portfolio/prepare_submission.html", portfolio=portfolio, readiness=readiness_of(portfolio))
+
+
 @bp.route("/portefeuilles/<int:portfolio_id>/depots", methods=["POST"])
 @requires(Permission.CHANGE_PORTFOLIO)
 def submit(portfolio_id: int):
     portfolio = _portfolio(portfolio_id, Permission.CHANGE_PORTFOLIO)
-    if request.form.get("confirm") != "oui":
-        flash("Cochez la case de confirmation pour déposer votre dossier.", "error")
-        return redirect(url_for("portfolio.show", portfolio_id=portfolio.id, _anchor="depot"), code=303)
+    back = url_for("portfolio.prepare_submission", portfolio_id=portfolio.id)
+    if request.form.get("confirm") != "oui" or not request.form.get("recapitulatif"):
+        flash("Lisez le récapitulatif, puis cochez la case de confirmation pour déposer votre dossier.", "error")
+        return redirect(back, code=303)
+    kept = {int(value) for value in request.form.getlist("garder") if value.isdigit()}
     try:
-        submission = submissions.submit_portfolio(portfolio, current_user)
+        submission = submissions.submit_portfolio(
+            portfolio, current_user, kept_blank_ids=kept, readiness_token=request.form["recapitulatif"]
+        )
     except submissions.SubmissionError as error:
         flash(str(error), "error")
-        return redirect(url_for("portfolio.show", portfolio_id=portfolio.id, _anchor="depot"), code=303)
+        return redirect(back, code=303)
     flash(f"Dossier déposé (dépôt n°{submission.number}). Vos modifications ultérieures n'y changeront rien.", "success")
     return redirect(url_for("portfolio.submission", submission_id=submission.id), code=303)
 
@@ -105,10 +118,15 @@ def submission(submission_id: int):
     submission = db.session.get(Submission, submission_id)
     authorize(Permission.VIEW_SUBMISSION, submission)
     snapshot = submissions.snapshot_of(submission)
+    # Sections that packages above this one add (the candidate's convocation, from the app's
+    # wiring): portfolio cannot import them.
+    sections = [s for s in (provider(submission, current_user) for provider in current_app.extensions.get("submission_sections", ())) if s]
     return render_template(
         "portfolio/submission.html",
         submission=submission,
         snapshot=snapshot,
+        gaps=snapshot.get("readiness"),
+        sections=sections,
         intact=submissions.verify_submission(submission),
         criteria=submissions.criteria_by_id(submission),
     )

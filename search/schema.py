@@ -1,4 +1,5 @@
-"""The index schema: one document per evidence version (or per evidence that has no file yet).
+"""The index schema: one document per evidence version (or per evidence that has no file yet),
+today's (live) or as a submission froze it (frozen, `submission_ids` set; see documents.py).
 
 Identifier fields are ID/KEYWORD (exact, never analysed) and serve the permission filter and the
 search filters. Three searched text fields, all through the French analyzer:
@@ -76,10 +77,11 @@ def build_schema() -> Schema:
         criterion_ids=KEYWORD(),
         kind=ID(stored=True),
         # "past" (not the latest version of its file) and/or "removed" (evidence deleted or file
-        # removed); empty for what the portfolio shows today. Searches exclude these few documents
-        # rather than intersect with the many others (a posting list of every document costs a
-        # walk through all of it).
+        # removed), or "frozen" (a submission's copy); empty for what the portfolio shows today.
+        # Portfolio searches exclude these documents rather than intersect with the many others
+        # (a posting list of every document costs a walk through all of it).
         hidden=KEYWORD(),
+        # The submission a frozen document belongs to (empty for live documents).
         submission_ids=KEYWORD(stored=True),
         # Searched text.
         title=text(stored=True),
@@ -109,7 +111,9 @@ def to_index_fields(document: dict) -> dict:
     fields = dict(document)
     fields["fingerprint"] = document["fingerprint"].encode("ascii")
     fields["hidden"] = " ".join(
-        flag for flag, on in (("past", not document["is_current"]), ("removed", not document["is_live"])) if on
+        flag for flag, on in (
+            ("past", not document["is_current"]), ("removed", not document["is_live"]), ("frozen", bool(document["submission_ids"])),
+        ) if on
     )
     fields["title"] = document["title"] + PART_SEPARATOR + document["filename"]
     fields["_stored_title"] = document["title"]

@@ -46,6 +46,8 @@ class SearchHit:
     criterion_keys: list[str]
     is_current: bool
     is_live: bool
+    # The submission a frozen document belongs to (None: today's portfolio).
+    submission_id: int | None
     extraction_status: str
     extraction_error: str
     score: float
@@ -201,6 +203,7 @@ def _hit(stored: dict, score: float, terms: dict[str, set[str]]) -> SearchHit:
         criterion_keys=[c for c in (stored.get("criterion_keys") or "").split(",") if c],
         is_current=bool(stored.get("is_current")),
         is_live=bool(stored.get("is_live")),
+        submission_id=int(stored["submission_ids"]) if (stored.get("submission_ids") or "").isdigit() else None,
         extraction_status=stored.get("extraction_status") or "",
         extraction_error=stored.get("extraction_error") or "",
         score=score,

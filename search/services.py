@@ -115,18 +115,19 @@ class Scope:
 
 
 def _hidden(filters: SearchFilters) -> wq.Query:
-    """Documents the portfolio does not show today: removed ones, and past versions unless asked."""
-    if filters.include_past_versions:
-        return wq.Term("hidden", "removed")
-    return wq.Or([wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
+    """Documents the portfolio does not show today: submissions' frozen copies, removed ones, and
+    past versions unless asked."""
+    flags = ["frozen", "removed"] if filters.include_past_versions else ["frozen", "removed", "past"]
+    return wq.Or([wq.Term("hidden", flag) for flag in flags])
 
 
 def scope_for(visible: Visibility, filters: SearchFilters, submission_id: int | None) -> Scope:
     """The documents a search may return: visible, in scope, matching the filters.
 
-    In a dossier (`submission_id`): the versions its snapshot froze. Otherwise: the portfolio as
-    it is today (current versions of live evidence, or every version with include_past_versions),
-    plus whatever the user sees through submissions (as submitted).
+    In a dossier (`submission_id`): its frozen documents (the snapshot's texts and versions).
+    Otherwise: the portfolio as it is today (current versions of live evidence, or every version
+    with include_past_versions), plus the frozen documents of the submissions the user sees only
+    through a jury (as submitted; a frozen document is never a past version).
     """
     if visible.nothing:
         return Scope(empty=True)
@@ -143,7 +144,9 @@ def scope_for(visible: Visibility, filters: SearchFilters, submission_id: int | 
         if visible.portfolios is not None:
             scopes.append(wq.AndNot(visible.portfolios, _hidden(filters)))
         if visible.submissions is not None:
-            scopes.append(visible.submissions)
+            # Not twice: a portfolio the user also sees today is searched as it is today.
+            through_jury = visible.submissions if visible.portfolios is None else wq.AndNot(visible.submissions, visible.portfolios)
+            scopes.append(through_jury)
         parts.append(scopes[0] if len(scopes) == 1 else wq.Or(scopes))
     for fieldname, value in (
         ("certification_id", filters.certification_id), ("bloc_ids", filters.bloc_id),

@@ -20,10 +20,13 @@ bp = Blueprint("search", __name__)
 PER_PAGE = 20
 
 
-def evidence_link(evidence_id: int, version_id: int | None) -> str:
-    """Where a result leads: the evidence page at the matched version."""
-    anchor = f"version-{version_id}" if version_id else None
-    return url_for("evidence.show", evidence_id=evidence_id, _anchor=anchor)
+def evidence_link(hit) -> str:
+    """Where a result leads: a frozen document to the evidence in its submission (the submitted
+    words), a live one to the evidence page at the matched version."""
+    if hit.submission_id is not None:
+        return url_for("portfolio.submission", submission_id=hit.submission_id, _anchor=f"preuve-{hit.evidence_number}")
+    anchor = f"version-{hit.version_id}" if hit.version_id else None
+    return url_for("evidence.show", evidence_id=hit.evidence_id, _anchor=anchor)
 
 
 def _render(submission: Submission | None):

@@ -90,7 +90,8 @@ def test_candidate_builds_and_submits_a_portfolio(log_in, log_out, page, chromiu
     page.get_by_role("heading", name="capture-pare-feu-v2.png (version 2)").wait_for()
 
     page.get_by_role("link", name=f"Portefeuille de Camille Candidate — {portfolio.certification.title}").click()
-    page.get_by_label("Je dépose mon dossier tel qu'il est : il sera figé et transmis au jury.").check()
+    page.get_by_role("link", name="Préparer le dépôt").click()
+    page.get_by_label("J'ai lu ce récapitulatif et je dépose mon dossier tel qu'il est").check()
     page.get_by_role("button", name="Déposer le dossier").click()
     page.get_by_text("Dossier déposé (dépôt n°1)").wait_for()
     assert page.get_by_text("intègre").count() >= 1

@@ -11,6 +11,7 @@ from evidence.models import Claim, Comment, Evidence, StatusChange
 from extensions import db
 from portfolio.coverage import CoverageStatus, compute_coverage
 from portfolio.models import Submission
+from portfolio.readiness import readiness_of
 from portfolio.submissions import snapshot_of, verify_submission
 from tests import factories
 
@@ -187,9 +188,10 @@ def test_submission_freezes_a_snapshot_that_later_edits_never_reach(client, setu
     evidence = factories.make_evidence(portfolio, title="Plan d'adressage")
     factories.add_version(evidence, b"10.0.0.0/24 LAN\n", "plan.txt", "text/plain")
     factories.claim(evidence, _criterion(setup["certification"]), "Le plan couvre les trois VLAN.")
-    refused = client.submit(f"/portefeuilles/{portfolio.id}/depots", {}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
-    assert "Cochez la case de confirmation" in refused.get_data(as_text=True)
-    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
+    refused = client.submit(f"/portefeuilles/{portfolio.id}/depots", {}, token_from=f"/portefeuilles/{portfolio.id}/depot", follow_redirects=True)
+    assert "cochez la case de confirmation" in refused.get_data(as_text=True)
+    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui", "recapitulatif": readiness_of(portfolio).token},
+                             token_from=f"/portefeuilles/{portfolio.id}/depot")
     assert response.status_code == 303
     submission = db.session.scalar(select(Submission))
     frozen = submission.snapshot
@@ -209,7 +211,8 @@ def test_submission_freezes_a_snapshot_that_later_edits_never_reach(client, setu
     page = client.get(f"/depots/{submission.id}").get_data(as_text=True)
     assert "intègre" in page and "Plan d&#39;adressage" in page
 
-    second = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}")
+    second = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui", "recapitulatif": readiness_of(portfolio).token},
+                           token_from=f"/portefeuilles/{portfolio.id}/depot")
     assert second.status_code == 303
     snapshots = db.session.scalars(select(Submission).order_by(Submission.number)).all()
     assert [s.number for s in snapshots] == [1, 2]
@@ -230,7 +233,8 @@ def test_a_submission_row_cannot_be_edited(app_ctx, setup):
 
 def test_empty_portfolio_cannot_be_submitted(client, setup):
     portfolio = setup["portfolio"]
-    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui"}, token_from=f"/portefeuilles/{portfolio.id}", follow_redirects=True)
+    response = client.submit(f"/portefeuilles/{portfolio.id}/depots", {"confirm": "oui", "recapitulatif": readiness_of(portfolio).token},
+                             token_from=f"/portefeuilles/{portfolio.id}/depot", follow_redirects=True)
     assert "aucune preuve" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Submission.id))) == 0
 
