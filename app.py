@@ -21,8 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise SystemExit(2) from None
     if test_config:
         app.config.from_mapping(test_config)
-    if app.config["PROBATIO_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # only then are X-Forwarded-For / -Proto believed (the login throttle keys on the address)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     _import_models()
     import authorization.rules  # noqa: F401  (registers every object rule of the policy)
@@ -67,8 +68,13 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        # "id:generation" (User.get_id): a session opened before the generation was raised is over.
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdigit() and generation.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_generation == int(generation) else None
 
 
 def _init_storage(app: Flask) -> None:
@@ -122,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if app.config["PROBATIO_ENV"] == "production":  # served over HTTPS only, then
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

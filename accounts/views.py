@@ -33,7 +33,7 @@ def login():
             user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "?")
         except services.LoginThrottled as error:
             flash(str(error), "error")
-            status = 429
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         else:
             if user:
                 login_user(user)
@@ -48,6 +48,7 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 @requires(Permission.VIEW_DASHBOARD)
 def logout():
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("accounts.login"))

@@ -1,0 +1,149 @@
+"""Finding 2: login throttling holds under parallel requests, delays instead of locking everyone
+out, and sees the client address only through the configured number of trusted proxies."""
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from sqlalchemy import update
+
+from accounts import throttle
+from accounts.models import LoginThrottle, Role
+from app import create_app
+from extensions import db
+
+ATTEMPTS = 16
+
+
+class Browser:
+    """One visitor of the live server, with its own session cookie, over a plain HTTP connection."""
+
+    def __init__(self, base: str):
+        self.host, self.port = urlsplit(base).hostname, urlsplit(base).port
+        self.cookie = ""
+
+    def _send(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        if cookie := response.getheader("Set-Cookie"):
+            self.cookie = cookie.split(";", 1)[0]
+        connection.close()
+        return response.status, text
+
+    def open_login_form(self) -> str:
+        status, page = self._send("GET", "/connexion")
+        assert status == 200
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    def log_in(self, email: str, password: str, token: str) -> int:
+        return self._send("POST", "/connexion", urlencode({"email": email, "password": password, "csrf_token": token}))[0]
+
+
+def test_parallel_attempts_cannot_pass_the_limit(live_server, make_user, password):
+    email = make_user(Role.JUROR).email
+    passwords = [f"mauvais-mot-de-passe-{n}" for n in range(ATTEMPTS - 1)] + [password]
+    browsers = [Browser(live_server) for _ in passwords]
+    tokens = [browser.open_login_form() for browser in browsers]
+    start = threading.Barrier(len(browsers))
+    statuses: list[int | Exception] = []
+
+    def attempt(browser, secret, token):
+        start.wait()
+        try:
+            statuses.append(browser.log_in(email, secret, token))
+        except Exception as error:  # shown by the assertion below
+            statuses.append(error)
+
+    threads = [threading.Thread(target=attempt, args=args) for args in zip(browsers, passwords, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == ATTEMPTS
+    assert set(statuses) <= {302, 401, 429}, statuses
+    checked = [s for s in statuses if s != 429]
+    assert len(checked) <= throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS, statuses
+
+
+def _elapse_delays() -> None:
+    """As if the current delays had gone by (no test waits for a clock)."""
+    db.session.execute(update(LoginThrottle).values(next_attempt_at=0))
+    db.session.commit()
+
+
+def test_delays_grow_but_the_right_password_still_opens_after_them(client, make_user, password):
+    user = make_user(Role.CANDIDATE)
+    for _ in range(throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS):
+        assert client.login(user.email, "mauvais").status_code == 401
+    refused = client.login(user.email)
+    assert refused.status_code == 429
+    assert "Réessayez dans 30 secondes" in refused.text
+    assert refused.headers["Retry-After"] == "30"
+    _elapse_delays()
+    assert client.login(user.email, "encore mauvais").status_code == 401
+    longer = client.login(user.email, "mauvais")
+    assert longer.status_code == 429
+    assert "Réessayez dans 1 minute" in longer.text
+    _elapse_delays()
+    assert client.login(user.email).status_code == 302
+
+
+def test_failures_from_one_address_do_not_lock_the_account_for_others(app_ctx, client, make_user, password):
+    from flask.testing import FlaskClient
+
+    user = make_user(Role.CANDIDATE)
+    attacker = client
+    attacker.environ_base = {"REMOTE_ADDR": "198.51.100.7"}
+    for _ in range(throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS + 3):
+        assert attacker.login(user.email, "mauvais").status_code in (401, 429)
+    assert attacker.login(user.email).status_code == 429  # the attacker's address waits
+    owner = type(client)(app_ctx, client.response_wrapper, use_cookies=True)
+    assert isinstance(owner, FlaskClient)
+    owner.environ_base = {"REMOTE_ADDR": "203.0.113.20"}
+    assert owner.login(user.email, password).status_code == 302  # the owner, elsewhere, gets in
+
+
+@pytest.fixture()
+def production_app(app):
+    """The app as production builds it (TRUSTED_PROXIES as given), on the suite's database."""
+
+    def build(**settings):
+        config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "PASSWORD_HASH_METHOD", "STORAGE_DIR", "SEARCH_INDEX_DIR")}
+        built = create_app({**config, "TESTING": True, "SEARCH_SYNC": "off", "PROBATIO_ENV": "production",
+                            "SESSION_COOKIE_SECURE": False, **settings})
+        return built
+
+    return build
+
+
+def _spoofed_attempts(app, count: int) -> list[int]:
+    """`count` failed logins for unknown accounts, each claiming another address in X-Forwarded-For."""
+    client = app.test_client()
+    statuses = []
+    for n in range(count):
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/connexion").text).group(1)
+        response = client.post(
+            "/connexion", data={"email": f"personne{n}@test.probatio.fr", "password": "x", "csrf_token": token},
+            headers={"X-Forwarded-For": f"192.0.2.{n + 1}"},
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(app_ctx, production_app):
+    statuses = _spoofed_attempts(production_app(), throttle.FREE_FAILURES_PER_ADDRESS + 1)
+    assert statuses[:-1] == [401] * throttle.FREE_FAILURES_PER_ADDRESS
+    assert statuses[-1] == 429
+
+
+def test_the_address_is_read_through_the_trusted_proxies(app_ctx, production_app):
+    statuses = _spoofed_attempts(production_app(TRUSTED_PROXIES=1), throttle.FREE_FAILURES_PER_ADDRESS + 1)
+    assert statuses == [401] * (throttle.FREE_FAILURES_PER_ADDRESS + 1)
