@@ -2,10 +2,8 @@
 out, and sees the client address only through the configured number of trusted proxies."""
 from __future__ import annotations
 
-import http.client
 import re
 import threading
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import update
@@ -18,40 +16,11 @@ from extensions import db
 ATTEMPTS = 16
 
 
-class Browser:
-    """One visitor of the live server, with its own session cookie, over a plain HTTP connection."""
-
-    def __init__(self, base: str):
-        self.host, self.port = urlsplit(base).hostname, urlsplit(base).port
-        self.cookie = ""
-
-    def _send(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read().decode()
-        if cookie := response.getheader("Set-Cookie"):
-            self.cookie = cookie.split(";", 1)[0]
-        connection.close()
-        return response.status, text
-
-    def open_login_form(self) -> str:
-        status, page = self._send("GET", "/connexion")
-        assert status == 200
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-    def log_in(self, email: str, password: str, token: str) -> int:
-        return self._send("POST", "/connexion", urlencode({"email": email, "password": password, "csrf_token": token}))[0]
-
-
-def test_parallel_attempts_cannot_pass_the_limit(live_server, make_user, password):
+def test_parallel_attempts_cannot_pass_the_limit(live_browser, make_user, password):
     email = make_user(Role.JUROR).email
     passwords = [f"mauvais-mot-de-passe-{n}" for n in range(ATTEMPTS - 1)] + [password]
-    browsers = [Browser(live_server) for _ in passwords]
-    tokens = [browser.open_login_form() for browser in browsers]
+    browsers = [live_browser() for _ in passwords]
+    tokens = [browser.token() for browser in browsers]
     start = threading.Barrier(len(browsers))
     statuses: list[int | Exception] = []
 
