@@ -65,24 +65,17 @@ def _bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name}={raw!r} n'est pas un booléen (attendu : true ou false).")
 
 
-def _positive_int(name: str, raw: str) -> int:
+def _int(name: str, raw: str, minimum: int = 1) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} n'est pas un nombre entier.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} doit être un entier positif.")
+    if value < minimum:
+        wanted = "un entier positif" if minimum == 1 else f"un entier d'au moins {minimum}"
+        raise ConfigError(f"{name}={raw!r} doit être {wanted}.")
     return value
 
 
-def _non_negative_int(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} n'est pas un nombre entier.") from None
-    if value < 0:
-        raise ConfigError(f"{name}={raw!r} ne peut pas être négatif.")
-    return value
 
 
 def _check_secret_key(secret_key: str, production: bool) -> None:
@@ -157,7 +150,7 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
     production = mode == "production"
     _check_secret_key(secret_key, production)
 
-    max_upload_mb = _positive_int("MAX_UPLOAD_MB", raw["MAX_UPLOAD_MB"])
+    max_upload_mb = _int("MAX_UPLOAD_MB", raw["MAX_UPLOAD_MB"])
 
     def path(name: str) -> str:
         value = Path(raw[name])
@@ -180,10 +173,10 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "SEARCH_TIME_LIMIT": _positive_float("SEARCH_TIME_LIMIT", raw["SEARCH_TIME_LIMIT"]),
         "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,
         "MAX_UPLOAD_MB": max_upload_mb,
-        "MAX_FILES_PER_REQUEST": _positive_int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),
+        "MAX_FILES_PER_REQUEST": _int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),
         "ALLOW_ARCHIVES": _bool("ALLOW_ARCHIVES", raw["ALLOW_ARCHIVES"]),
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
-        "TRUSTED_PROXIES": _non_negative_int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"]),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"], minimum=0),
         "UPLOAD_IDLE_TIMEOUT": _positive_float("UPLOAD_IDLE_TIMEOUT", raw["UPLOAD_IDLE_TIMEOUT"]),
         # Werkzeug enforces this before a view runs; uploads stream below it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
