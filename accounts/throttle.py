@@ -74,6 +74,8 @@ def _claim(key: str, free: int, now: float) -> bool:
 def claim_attempt(email: str, address: str) -> int | None:
     """Count this attempt against every key: None when it may be checked, else the seconds to wait."""
     now = time.time()
+    # Narrowest key first: an attempt refused there (a guesser waiting out their delay) counts
+    # nowhere else, so it cannot push the account-wide key into delaying the owner too.
     for key, free in _keys(email, address):
         _insert_missing(key)
         if not _claim(key, free, now):
