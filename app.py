@@ -59,7 +59,7 @@ def _import_models() -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from accounts.models import User
+    from accounts.services import user_of_session
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -67,14 +67,7 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        # "id:generation" (User.get_id): a session opened before the generation was raised is over.
-        user_id, _, generation = session_id.partition(":")
-        if not (user_id.isdigit() and generation.isdigit()):
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.session_generation == int(generation) else None
+    login_manager.user_loader(user_of_session)
 
 
 def _init_storage(app: Flask) -> None:

@@ -86,6 +86,16 @@ def set_active(user: User, active: bool) -> None:
     end_sessions(user)
 
 
+def user_of_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: "id:generation" (User.get_id) names the user while the
+    session is still current; one opened before the generation was raised is over."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_generation == int(generation) else None
+
+
 def end_sessions(user: User) -> None:
     """End every session of `user` on the server (logout, new password, deactivation); commits."""
     db.session.execute(
