@@ -12,6 +12,7 @@ from accounts import throttle
 from accounts.models import LoginThrottle, Role
 from app import create_app
 from extensions import db
+from jobs.services import bind_app
 
 ATTEMPTS = 16
 
@@ -66,16 +67,13 @@ def test_delays_grow_but_the_right_password_still_opens_after_them(client, make_
 
 
 def test_failures_from_one_address_do_not_lock_the_account_for_others(app_ctx, client, make_user, password):
-    from flask.testing import FlaskClient
-
     user = make_user(Role.CANDIDATE)
     attacker = client
     attacker.environ_base = {"REMOTE_ADDR": "198.51.100.7"}
     for _ in range(throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS + 3):
         assert attacker.login(user.email, "mauvais").status_code in (401, 429)
     assert attacker.login(user.email).status_code == 429  # the attacker's address waits
-    owner = type(client)(app_ctx, client.response_wrapper, use_cookies=True)
-    assert isinstance(owner, FlaskClient)
+    owner = type(client)(app_ctx, client.response_wrapper, use_cookies=True)  # a second browser
     owner.environ_base = {"REMOTE_ADDR": "203.0.113.20"}
     assert owner.login(user.email, password).status_code == 302  # the owner, elsewhere, gets in
 
@@ -90,7 +88,8 @@ def production_app(app):
                             "SESSION_COOKIE_SECURE": False, **settings})
         return built
 
-    return build
+    yield build
+    bind_app(app)  # create_app binds background tasks to the newest app: give them back to the suite's
 
 
 def _spoofed_attempts(app, count: int) -> list[int]:
@@ -116,3 +115,21 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(app_ctx, production_
 def test_the_address_is_read_through_the_trusted_proxies(app_ctx, production_app):
     statuses = _spoofed_attempts(production_app(TRUSTED_PROXIES=1), throttle.FREE_FAILURES_PER_ADDRESS + 1)
     assert statuses == [401] * (throttle.FREE_FAILURES_PER_ADDRESS + 1)
+
+
+def test_guessing_spread_over_many_addresses_is_bounded_too(client, make_user):
+    user = make_user(Role.TUTOR)
+    statuses = []
+    for n in range(throttle.FREE_FAILURES_PER_ACCOUNT + 1):
+        client.environ_base = {"REMOTE_ADDR": f"198.51.100.{n + 1}"}
+        statuses.append(client.login(user.email, "mauvais").status_code)
+    assert statuses == [401] * throttle.FREE_FAILURES_PER_ACCOUNT + [429]
+
+
+def test_a_successful_login_starts_the_count_again(client, make_user, password):
+    user = make_user(Role.CANDIDATE)
+    for _ in range(2):
+        for _ in range(throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS - 1):
+            assert client.login(user.email, "mauvais").status_code == 401
+        assert client.login(user.email, password).status_code == 302
+        client.submit("/deconnexion", token_from="/")
