@@ -93,9 +93,17 @@ def forget_failures(email: str, address: str) -> None:
     db.session.execute(
         update(_table).where(_table.c.key == place, _table.c.failures > 0).values(failures=_table.c.failures - 1)
     )
-    old = time.time() - THROTTLE_WINDOW.total_seconds() - DELAYS[-1]
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < old))
     db.session.commit()
+    purge_stale()
+
+
+def purge_stale() -> int:
+    """Delete the counters no attempt touched for a window past the longest delay; commits.
+    Run after each successful login; a housekeeping task may call it too."""
+    old = time.time() - THROTTLE_WINDOW.total_seconds() - DELAYS[-1]
+    removed = db.session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < old)).rowcount
+    db.session.commit()
+    return removed
 
 
 def wait_in_words(seconds: int) -> str:

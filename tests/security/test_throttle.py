@@ -133,3 +133,12 @@ def test_a_successful_login_starts_the_count_again(client, make_user, password):
             assert client.login(user.email, "mauvais").status_code == 401
         assert client.login(user.email, password).status_code == 302
         client.submit("/deconnexion", token_from="/")
+
+
+def test_idle_counters_are_purged(client, make_user, password):
+    user = make_user(Role.CANDIDATE)
+    client.login(user.email, "mauvais")
+    assert db.session.query(LoginThrottle).count() == 3  # the account from this address, the account, the address
+    db.session.execute(update(LoginThrottle).values(updated_at=0))
+    db.session.commit()
+    assert throttle.purge_stale() == 3
