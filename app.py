@@ -21,8 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise SystemExit(2) from None
     if test_config:
         app.config.from_mapping(test_config)
-    if app.config["PROBATIO_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # only then are X-Forwarded-For / -Proto believed (the login throttle keys on the address)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     _import_models()
     import authorization.rules  # noqa: F401  (registers every object rule of the policy)
@@ -59,7 +60,7 @@ def _import_models() -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from accounts.models import User
+    from accounts.services import user_of_session
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -67,9 +68,7 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(user_of_session)
 
 
 def _init_storage(app: Flask) -> None:
@@ -123,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if app.config["PROBATIO_ENV"] == "production":  # served over HTTPS only, then
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

@@ -12,6 +12,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+MIN_SECRET_KEY_BYTES = 32
+# A key of 32 random bytes, hex or base64, shows far more; "x" * 40 or "0123…" does not.
+MIN_SECRET_KEY_DISTINCT = 10
 STORAGE_BACKENDS = ("local", "minio")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -45,12 +48,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JOB_LEASE_SECONDS", "60", "Seconds a running job's lease lasts; its worker renews it, and a job whose lease expired is retried."),
     Setting("JOB_MAX_ATTEMPTS", "3", "Times a job is started before it is marked failed (a worker that died counts as one attempt)."),
     Setting("JOB_RETENTION_DAYS", "30", "Days a finished job is kept; older ones are deleted, with the export files only they reference."),
-    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Signs sessions and CSRF tokens; must be changed in production."),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Signs sessions and CSRF tokens; in production at least 32 random bytes (e.g. `secrets.token_hex(32)`)."),
     Setting("MAX_UPLOAD_MB", "512", "Largest accepted upload, in megabytes."),
     Setting("MAX_FILES_PER_REQUEST", "20", "Most files accepted in one upload request."),
     Setting("ALLOW_ARCHIVES", "false", "`true` to accept archives (zip, 7z, tar.gz) as evidence files."),
     Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Address users reach the app at, used in links printed by commands."),
-    Setting("PROBATIO_ENV", "development", "`development` or `production` (production refuses the default secret key)."),
+    Setting("TRUSTED_PROXIES", "0", "How many reverse proxies in front of the app append to `X-Forwarded-For` (and set `X-Forwarded-Proto`); 0 ignores those headers. The login throttle keys on the address they report."),
+    Setting("UPLOAD_IDLE_TIMEOUT", "30", "Seconds an upload may go without receiving a byte before it is abandoned (nothing is kept)."),
+    Setting("PROBATIO_ENV", "development", "`development` or `production` (production demands a strong secret key, marks cookies secure and sends Strict-Transport-Security: serve it over HTTPS)."),
 )
 
 
@@ -63,14 +68,32 @@ def _bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name}={raw!r} n'est pas un booléen (attendu : true ou false).")
 
 
-def _positive_int(name: str, raw: str) -> int:
+def _int(name: str, raw: str, minimum: int = 1) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} n'est pas un nombre entier.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} doit être un entier positif.")
+    if value < minimum:
+        wanted = "un entier positif" if minimum == 1 else f"un entier d'au moins {minimum}"
+        raise ConfigError(f"{name}={raw!r} doit être {wanted}.")
     return value
+
+
+
+
+def _check_secret_key(secret_key: str, production: bool) -> None:
+    """Sessions and CSRF tokens are signed with it: never empty; long and random in production."""
+    if not secret_key.strip():
+        raise ConfigError("SECRET_KEY est vide : choisissez une clé secrète (python3 -c 'import secrets; print(secrets.token_hex(32))').")
+    if not production:
+        return
+    if secret_key == DEFAULT_SECRET_KEY:
+        raise ConfigError("SECRET_KEY a sa valeur par défaut : choisissez une clé secrète en production.")
+    if len(secret_key.encode()) < MIN_SECRET_KEY_BYTES or len(set(secret_key)) < MIN_SECRET_KEY_DISTINCT:
+        raise ConfigError(
+            f"SECRET_KEY est trop courte ou trop peu aléatoire : {MIN_SECRET_KEY_BYTES} octets aléatoires au moins en "
+            "production (python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )
 
 
 def _positive_float(name: str, raw: str) -> float:
@@ -128,10 +151,9 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
 
     secret_key = raw["SECRET_KEY"]
     production = mode == "production"
-    if production and secret_key == DEFAULT_SECRET_KEY:
-        raise ConfigError("SECRET_KEY a sa valeur par défaut : choisissez une clé secrète en production.")
+    _check_secret_key(secret_key, production)
 
-    max_upload_mb = _positive_int("MAX_UPLOAD_MB", raw["MAX_UPLOAD_MB"])
+    max_upload_mb = _int("MAX_UPLOAD_MB", raw["MAX_UPLOAD_MB"])
 
     def path(name: str) -> str:
         value = Path(raw[name])
@@ -153,13 +175,15 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "SEARCH_INDEX_DIR": path("SEARCH_INDEX_DIR"),
         "SEARCH_TIME_LIMIT": _positive_float("SEARCH_TIME_LIMIT", raw["SEARCH_TIME_LIMIT"]),
         "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,
-        "JOB_LEASE_SECONDS": _positive_int("JOB_LEASE_SECONDS", raw["JOB_LEASE_SECONDS"]),
-        "JOB_MAX_ATTEMPTS": _positive_int("JOB_MAX_ATTEMPTS", raw["JOB_MAX_ATTEMPTS"]),
-        "JOB_RETENTION_DAYS": _positive_int("JOB_RETENTION_DAYS", raw["JOB_RETENTION_DAYS"]),
+        "JOB_LEASE_SECONDS": _int("JOB_LEASE_SECONDS", raw["JOB_LEASE_SECONDS"]),
+        "JOB_MAX_ATTEMPTS": _int("JOB_MAX_ATTEMPTS", raw["JOB_MAX_ATTEMPTS"]),
+        "JOB_RETENTION_DAYS": _int("JOB_RETENTION_DAYS", raw["JOB_RETENTION_DAYS"]),
         "MAX_UPLOAD_MB": max_upload_mb,
-        "MAX_FILES_PER_REQUEST": _positive_int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),
+        "MAX_FILES_PER_REQUEST": _int("MAX_FILES_PER_REQUEST", raw["MAX_FILES_PER_REQUEST"]),
         "ALLOW_ARCHIVES": _bool("ALLOW_ARCHIVES", raw["ALLOW_ARCHIVES"]),
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"], minimum=0),
+        "UPLOAD_IDLE_TIMEOUT": _positive_float("UPLOAD_IDLE_TIMEOUT", raw["UPLOAD_IDLE_TIMEOUT"]),
         # Werkzeug enforces this before a view runs; uploads stream below it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

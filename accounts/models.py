@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the id kept in the session cookie: raising it (logout, new password, deactivation)
+    # ends every session opened before, on the server (see get_id and app.py's user loader).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -55,6 +58,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the user and the generation it was opened in."""
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -87,7 +94,7 @@ class PasswordToken(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed login, kept a short while to throttle guessing across all web workers."""
+    """One failed login, kept a short while as a trace (throttling counts in LoginThrottle)."""
 
     __tablename__ = "login_failures"
 
@@ -95,3 +102,16 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginThrottle(db.Model):
+    """Login attempts counted for one key (an account from an address, an account, an address),
+    claimed by one atomic UPDATE each (accounts/throttle.py). Times are Unix seconds, so the
+    statement computes delays the same way on SQLite and PostgreSQL."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of kind and value
+    failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[float] = mapped_column(Float, default=0.0, index=True)

@@ -9,19 +9,18 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.timeutil import utcnow
 from extensions import db
 
+from accounts import throttle
 from accounts.models import LoginFailure, PasswordToken, Role, User, UserRole
+from accounts.throttle import THROTTLE_WINDOW
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_LIFETIME = timedelta(days=3)
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 30
 # A hash that check_password_hash can chew on, so unknown e-mails cost as much as known ones.
 _DUMMY_HASH = generate_password_hash("probatio-timing-equaliser")
 
@@ -31,7 +30,11 @@ class AccountError(Exception):
 
 
 class LoginThrottled(AccountError):
-    pass
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(
+            f"Trop de tentatives de connexion. Réessayez dans {throttle.wait_in_words(retry_after)}."
+        )
 
 
 def normalise_email(email: str) -> str:
@@ -80,7 +83,26 @@ def all_users() -> list[User]:
 
 def set_active(user: User, active: bool) -> None:
     user.active = active
+    end_sessions(user)
+
+
+def user_of_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: "id:generation" (User.get_id) names the user while the
+    session is still current; one opened before the generation was raised is over."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_generation == int(generation) else None
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user` on the server (logout, new password, deactivation); commits."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1)
+    )
     db.session.commit()
+    db.session.refresh(user)
 
 
 def _hash_password(password: str) -> str:
@@ -94,30 +116,24 @@ def _check_password_strength(password: str) -> None:
         raise AccountError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
 
 
-def _recent_failures(*conditions) -> int:
-    since = utcnow() - THROTTLE_WINDOW
-    return db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.at >= since, *conditions)) or 0
-
-
 def authenticate(email: str, password: str, remote_addr: str) -> User | None:
     """Return the user when e-mail and password match, None otherwise.
 
-    Raises LoginThrottled when too many recent failures came for this e-mail or address;
-    the caller shows the same message whether or not the e-mail exists.
+    Raises LoginThrottled, before any password is checked, when this attempt has to wait
+    (accounts/throttle.py); the caller shows the same message whether or not the e-mail exists.
     """
     email = normalise_email(email)
-    if (
-        _recent_failures(LoginFailure.email == email) >= MAX_FAILURES_PER_EMAIL
-        or _recent_failures(LoginFailure.remote_addr == remote_addr) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        raise LoginThrottled("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
+    wait = throttle.claim_attempt(email, remote_addr)
+    if wait is not None:
+        raise LoginThrottled(wait)
     user = get_user_by_email(email)
     ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     if user and user.password_hash and ok and user.active:
+        throttle.forget_failures(email, remote_addr)
         db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
         db.session.commit()
         return user
-    db.session.add(LoginFailure(email=email, remote_addr=remote_addr))
+    db.session.add(LoginFailure(email=email, remote_addr=remote_addr[:64]))
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - THROTTLE_WINDOW))
     db.session.commit()
     return None
@@ -153,4 +169,5 @@ def set_password_with_token(token: str, password: str) -> User:
     row.user.password_hash = _hash_password(password)
     row.used_at = utcnow()
     db.session.commit()
+    end_sessions(row.user)
     return row.user

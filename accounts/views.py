@@ -9,17 +9,16 @@ from accounts import services
 from accounts.forms import EmptyForm, LoginForm, SetPasswordForm, UserCreateForm
 from accounts.models import Role, User
 from accounts.policy import Permission, public, requires
+from accounts.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
 LOGIN_REFUSED = "Adresse e-mail ou mot de passe incorrect."
 
 
-def _safe_next(target: str | None) -> str:
-    """Only local paths are followed after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboard.home")
+def _after_login() -> str:
+    """The page asked for before logging in, when it is a page of this site; else the dashboard."""
+    return safe_next(request.args.get("next"), request.host_url) or url_for("dashboard.home")
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -34,11 +33,11 @@ def login():
             user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "?")
         except services.LoginThrottled as error:
             flash(str(error), "error")
-            status = 429
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         else:
             if user:
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(_after_login())
             flash(LOGIN_REFUSED, "error")
             status = 401
     elif request.method == "POST":
@@ -49,6 +48,7 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 @requires(Permission.VIEW_DASHBOARD)
 def logout():
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("accounts.login"))

@@ -8,6 +8,7 @@ MESSAGES = {
     403: ("Accès refusé", "Vous n'avez pas l'autorisation d'accéder à cette page."),
     404: ("Page introuvable", "Cette page n'existe pas ou plus. Vérifiez l'adresse ou revenez au tableau de bord."),
     405: ("Méthode non autorisée", "Cette action n'est pas possible à cette adresse."),
+    408: ("Envoi interrompu", "La requête n'est pas arrivée en entier. Vérifiez votre connexion et réessayez."),
     413: ("Fichier trop volumineux", "Le fichier dépasse la taille maximale autorisée."),
     429: ("Trop de tentatives", "Patientez quelques minutes avant de réessayer."),
     500: ("Erreur interne", "Une erreur inattendue s'est produite. L'équipe technique est prévenue ; réessayez plus tard."),

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import parse_options_header
 
 # Reads of this size stay in the CPU cache while they are scanned, hashed and written.
@@ -31,6 +32,16 @@ _QUOTED_FILENAME = re.compile(r'(?:^|;)\s*filename="([^"]*)"', re.IGNORECASE)
 
 class MalformedBody(Exception):
     """The body is not the multipart form it claims to be; the message is French."""
+
+
+class BodyStalled(MalformedBody):
+    """The client stopped sending before the end of the body it announced (idle timeout)."""
+
+    def __init__(self):
+        super().__init__(
+            "Envoi interrompu : plus aucune donnée n'arrivait, aucun fichier n'a été enregistré. "
+            "Vérifiez votre connexion et recommencez l'envoi."
+        )
 
 
 def _malformed(detail: str) -> MalformedBody:
@@ -146,19 +157,29 @@ class MultipartReader:
             raise _malformed("en-têtes de partie trop longs")
         with memoryview(self._buffer) as view:
             target = view[self._end:self._end + room]
-            if self._use_readinto:
-                try:
-                    count = self._stream.readinto(target) or 0
-                except (NotImplementedError, io.UnsupportedOperation):
-                    self._use_readinto = False
-            if not self._use_readinto:
-                chunk = self._stream.read(room)
-                count = len(chunk)
-                target[:count] = chunk
-            target.release()
+            try:
+                count = self._read_into(target, room)
+            except TimeoutError:  # the socket's idle timeout (evidence/upload_requests.py)
+                raise BodyStalled() from None
+            except ClientDisconnected as error:  # werkzeug's LimitedStream wraps that timeout
+                if isinstance(error.__context__, TimeoutError):
+                    raise BodyStalled() from None
+                raise
+            finally:
+                target.release()
         if not count:
             raise _malformed("le corps multipart est incomplet")
         self._end += count
+
+    def _read_into(self, target: memoryview, room: int) -> int:
+        if self._use_readinto:
+            try:
+                return self._stream.readinto(target) or 0
+            except (NotImplementedError, io.UnsupportedOperation):
+                self._use_readinto = False
+        chunk = self._stream.read(room)
+        target[:len(chunk)] = chunk
+        return len(chunk)
 
     def _find(self, needle: bytes, limit: int) -> int:
         """The offset of `needle` from the first unread byte, reading until it shows up."""

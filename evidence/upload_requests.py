@@ -10,7 +10,9 @@ its own outcome (stored, duplicate, refused, failed), shown to the user.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -19,7 +21,7 @@ from flask import current_app
 from extensions import db
 
 from evidence.models import Evidence, EvidenceFile, EvidenceVersion
-from evidence.multipart import MalformedBody, MultipartReader
+from evidence.multipart import BodyStalled, MalformedBody, MultipartReader
 from evidence.services import EvidenceError
 from evidence.uploads import (
     AlreadyUploaded,
@@ -33,6 +35,7 @@ from evidence.uploads import (
 )
 
 DEFAULT_MAX_FILES_PER_REQUEST = 20
+DEFAULT_IDLE_TIMEOUT = 30.0  # seconds without a byte (UPLOAD_IDLE_TIMEOUT)
 FILES_FIELD = "files"
 NO_FILES = "Aucun fichier reçu : choisissez au moins un fichier."
 
@@ -81,6 +84,31 @@ class UploadBody:
     stream: BinaryIO
     boundary: bytes
     header_token: str | None = None
+    # The connection the body arrives on (client_socket), given an idle timeout while it is read.
+    connection: socket.socket | None = None
+
+
+def client_socket(environ: dict) -> socket.socket | None:
+    """The client connection of a request, as werkzeug's and gunicorn's servers expose it."""
+    return environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+
+
+@contextmanager
+def _idle_timeout(connection: socket.socket | None) -> Iterator[None]:
+    """Give up reading when nothing arrives for UPLOAD_IDLE_TIMEOUT seconds: a body shorter than
+    its Content-Length would otherwise hold the worker until the client goes away."""
+    if connection is None:
+        yield
+        return
+    previous = connection.gettimeout()
+    connection.settimeout(float(current_app.config.get("UPLOAD_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)))
+    try:
+        yield
+    finally:
+        try:
+            connection.settimeout(previous)
+        except OSError:  # already closed
+            pass
 
 
 def max_files_per_request() -> int:
@@ -101,7 +129,8 @@ def receive_upload(
     Raises UploadRequestRefused (nothing kept), or whatever `verify_token` raises for a bad token
     (nothing stored).
     """
-    items, target = _receive(evidence, body, verify_token)
+    with _idle_timeout(body.connection):
+        items, target = _receive(evidence, body, verify_token)
     return UploadOutcome([_record(evidence, item, target, uploaded_by) for item in items])
 
 
@@ -148,7 +177,7 @@ def _receive(
             items.append(_prepare(part))
     except MalformedBody as error:
         _discard(items)
-        raise UploadRequestRefused(str(error)) from None
+        raise UploadRequestRefused(str(error), 408 if isinstance(error, BodyStalled) else 400) from None
     except BaseException:
         _discard(items)
         raise

@@ -31,6 +31,7 @@ from evidence.upload_requests import (
     NO_FILES,
     UploadBody,
     UploadRequestRefused,
+    client_socket,
     max_files_per_request,
     receive_upload,
     request_size_limit,
@@ -100,14 +101,17 @@ def upload(evidence_id: int):
         _check_csrf(_header_token() or request.form.get("csrf_token"))
         return render_error(400, NO_FILES)
     body = UploadBody(
-        request.stream, request.mimetype_params.get("boundary", "").encode("latin-1", "replace"), _header_token()
+        request.stream, request.mimetype_params.get("boundary", "").encode("latin-1", "replace"), _header_token(),
+        client_socket(request.environ),
     )
     try:
         outcome = receive_upload(
             evidence, body, uploaded_by=current_user._get_current_object(), verify_token=_check_csrf
         )
     except UploadRequestRefused as error:
-        return render_error(error.status, str(error))
+        page, status = render_error(error.status, str(error))
+        # After an idle timeout the connection cannot carry another request: the server closes it.
+        return page, status, {"Connection": "close"} if status == 408 else {}
     if request.htmx:
         return render_template("evidence/_upload_results.html", results=outcome.results, evidence=evidence), outcome.status
     for result in outcome.results:

@@ -205,7 +205,8 @@ def set_deliverables(evidence_id: int):
 @bp.route("/preuves/<int:evidence_id>/statut", methods=["POST"])
 @requires(Permission.VIEW_PORTFOLIO)
 def change_status(evidence_id: int):
-    evidence = db.session.get(Evidence, evidence_id)
+    # Missing first: may() without a target answers for the role alone, so None would pass it.
+    evidence = db.session.get(Evidence, evidence_id) or abort(404)
     as_reviewer = may(current_user, Permission.REVIEW_PORTFOLIO, evidence)
     if not (as_reviewer or may(current_user, Permission.CHANGE_PORTFOLIO, evidence)):
         authorize(Permission.CHANGE_PORTFOLIO, evidence)

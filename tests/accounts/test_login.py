@@ -2,7 +2,7 @@ import logging
 
 from sqlalchemy import select
 
-from accounts import services
+from accounts import services, throttle
 from accounts.models import PasswordToken, Role, User
 from extensions import db
 
@@ -31,7 +31,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make_user)
 
 def test_login_is_throttled_after_repeated_failures(client, make_user):
     user = make_user(Role.JUROR)
-    for _ in range(services.MAX_FAILURES_PER_EMAIL):
+    for _ in range(throttle.FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS):
         assert client.login(user.email, "mauvais").status_code == 401
     throttled = client.login(user.email)  # even the right password is refused for a while
     assert throttled.status_code == 429

@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_bad_values_name_the_variable(tmp_path, environ, message):
 
 
 def test_production_accepts_a_real_secret_and_secures_cookies(tmp_path):
-    config = load_config({"PROBATIO_ENV": "production", "SECRET_KEY": "x" * 40}, root=tmp_path)
+    config = load_config({"PROBATIO_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}, root=tmp_path)
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SECRET_KEY"] != DEFAULT_SECRET_KEY
 
