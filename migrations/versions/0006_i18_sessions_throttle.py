@@ -1,6 +1,6 @@
 """i18 security: session generation on users (server-side logout), atomic login throttle counters
 
-Revision ID: 0006_i18_security_sessions_throttle
+Revision ID: 0006_i18_sessions_throttle
 Revises: 0005_i14_minutes
 Create Date: 2026-12-01 09:40:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_i18_security_sessions_throttle'
+revision = '0006_i18_sessions_throttle'
 down_revision = '0005_i14_minutes'
 branch_labels = None
 depends_on = None
