@@ -23,3 +23,15 @@ def test_downgrade_to_base_then_upgrade_again(app_ctx):
     assert remaining == set()
     upgrade()
     assert _diff() == []
+
+
+def test_revisions_form_one_line_with_ids_alembic_can_store(app_ctx):
+    """One head (no two migrations branching from the same parent), and every revision id fits
+    alembic_version.version_num (VARCHAR(32): PostgreSQL refuses a longer one, SQLite does not)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    assert len(scripts.get_heads()) == 1, scripts.get_heads()
+    too_long = [s.revision for s in scripts.walk_revisions() if len(s.revision) > 32]
+    assert too_long == []
