@@ -186,3 +186,54 @@ def overwrite():
             store._client.put_object(store.bucket, key, io.BytesIO(data), len(data))
 
     return write
+
+
+class Uploader:
+    """A logged-in candidate's evidence, and its upload form posted the way the browser does."""
+
+    def __init__(self, client, evidence):
+        self.client = client
+        self.evidence = evidence
+
+    def post(self, *files: tuple[bytes, str]):
+        data = {"csrf_token": self.client.token("/"), "files": [(io.BytesIO(content), name) for content, name in files]}
+        return self.client.post(
+            f"/preuves/{self.evidence.id}/fichiers", data=data, content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
+
+    @staticmethod
+    def versions() -> list:
+        from evidence.models import EvidenceVersion
+        from extensions import db
+
+        db.session.expire_all()
+        return list(db.session.scalars(db.select(EvidenceVersion).order_by(EvidenceVersion.id)))
+
+
+@pytest.fixture()
+def uploader(client, login_as) -> Uploader:
+    """A candidate with a portfolio and an evidence, uploading through the real form."""
+    from accounts.models import Role
+    from tests import factories
+
+    candidate = login_as(Role.CANDIDATE)
+    return Uploader(client, factories.make_evidence(factories.make_portfolio(candidate)))
+
+
+def log_file(n: int = 0, repeat: int = 50) -> tuple[bytes, str]:
+    """A distinct text log (content, name): never the same bytes twice."""
+    return f"journal {n} {os.urandom(8).hex()}\n".encode() * repeat, f"journal-{n}.log"
+
+
+@pytest.fixture()
+def make_log():
+    """`make_log(n)`: a distinct log file (content, name) to upload."""
+    return log_file
+
+
+@pytest.fixture()
+def storage_cli(app_ctx):
+    """`storage_cli(*args)`: runs `flask storage <args>` in the app; the click Result."""
+    runner = app_ctx.test_cli_runner()
+    return lambda *args: runner.invoke(args=["storage", *args], catch_exceptions=False)
