@@ -11,8 +11,6 @@ import pytest
 from storage.gc import collect_garbage, collect_temporary
 from storage.verify import verify_store
 
-# S3 servers date objects to the next whole second: "older than -5 s" takes every leftover.
-EVERY_LEFTOVER = timedelta(seconds=-5)
 
 
 class CuttableLink:
@@ -112,7 +110,7 @@ def recovered(app_ctx):
 
     def check(store) -> None:
         collect_garbage(grace=timedelta(0))
-        collect_temporary(store, EVERY_LEFTOVER)
+        collect_temporary(store, timedelta(0))
         assert list(store.temporary_uploads()) == []
         report = verify_store(store)
         assert report.problems == [], [str(problem) for problem in report.problems]
