@@ -42,11 +42,12 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from load_checks import SUBMISSIONS, check, drain_queue  # bench/ is sys.path[0]
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "banc-d-essai-charge-1"
 EVIDENCE_PER_CANDIDATE = 5
-SUBMISSIONS = 10
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
@@ -280,72 +281,6 @@ def juror_loop(user: User, me: dict, assignments: list, start: Start, ready: thr
         time.sleep(random.uniform(0, 2 * think))
 
 
-# --- after the run --------------------------------------------------------------------------------
-
-def drain_queue(seconds: float = 600) -> int:
-    """Wait until no job is queued or running; the number still unfinished when giving up."""
-    from sqlalchemy import func, select
-
-    from extensions import db
-    from jobs.models import Job
-
-    deadline = time.monotonic() + seconds
-    while True:
-        db.session.remove()
-        pending = db.session.scalar(select(func.count(Job.id)).where(Job.state.in_(("queued", "running"))))
-        if not pending or time.monotonic() > deadline:
-            return pending or 0
-        time.sleep(1)
-
-
-def check(uploads: list[Upload], tags: list, port: int, figures: Figures) -> list[str]:
-    from sqlalchemy import func, select
-
-    from evidence.models import Claim, EvidenceFile, EvidenceVersion
-    from extensions import db
-    from storage.access import object_store
-    from storage.verify import verify_store
-
-    problems = []
-    db.session.remove()
-    store = object_store()
-    for upload in uploads:
-        rows = db.session.execute(
-            select(EvidenceVersion.object_key, EvidenceVersion.extraction_status)
-            .join(EvidenceFile, EvidenceVersion.file_id == EvidenceFile.id)
-            .where(EvidenceFile.evidence_id == upload.evidence_id, EvidenceVersion.sha256 == upload.sha256)
-        ).all()
-        if len(rows) != 1:
-            problems.append(f"{upload.filename} : {len(rows)} version(s) au lieu d'une")
-            continue
-        digest = hashlib.sha256()
-        with store.open(rows[0].object_key) as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-        if digest.hexdigest() != upload.sha256:
-            problems.append(f"{upload.filename} : objet altéré")
-        if rows[0].extraction_status != "done":
-            problems.append(f"{upload.filename} : extraction {rows[0].extraction_status}")
-    claims = db.session.scalar(select(func.count(Claim.id)))
-    if claims != len(tags) + SUBMISSIONS:
-        problems.append(f"{claims - SUBMISSIONS} rattachement(s) enregistré(s) pour {len(tags)} demandé(s)")
-    report = verify_store()
-    problems += [str(problem) for problem in report.problems]
-    # Searchable: each candidate searches for the unique word of each of its uploads.
-    by_candidate = defaultdict(list)
-    for upload in uploads:
-        by_candidate[upload.email].append(upload)
-    searcher_figures = Figures()
-    for email, own in by_candidate.items():
-        user = User(port, searcher_figures)
-        user.log_in(email)
-        for upload in own:
-            if upload.filename not in user.request("GET /recherche", "GET", f"/recherche?q={upload.word}"):
-                problems.append(f"{upload.filename} : introuvable par la recherche « {upload.word} »")
-    problems += searcher_figures.errors
-    return problems
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -431,7 +366,7 @@ def main() -> int:
             drained_at = time.monotonic()
             left = drain_queue()
             print(f"Queue drained in {time.monotonic() - drained_at:.1f} s ({left} job(s) left)")
-            problems = check(uploads, tags, port, figures)
+            problems = check(uploads, tags, port, lambda p, errors: User(p, Figures(errors=errors)))
         print(f"Checks: {len(uploads)} upload(s), {len(tags)} tag(s): "
               + ("every upload stored once with its SHA-256, extracted and searchable; every tag recorded; "
                  "flask storage verify: 0 problems" if not problems else f"{len(problems)} problem(s)"))
