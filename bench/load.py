@@ -312,6 +312,7 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--huey-workers", type=int, default=2)
+    parser.add_argument("--drain-seconds", type=float, default=1800, help="longest wait for the queue after the run")
     parser.add_argument("--database-url", help="a PostgreSQL database to take over (default: SQLite in the folder)")
     args = parser.parse_args()
 
@@ -367,7 +368,7 @@ def main() -> int:
         report(figures, elapsed, args)
         with app.app_context():
             drained_at = time.monotonic()
-            left = drain_queue()
+            left = drain_queue(args.drain_seconds)
             print(f"Queue drained in {time.monotonic() - drained_at:.1f} s ({left} job(s) left)")
             problems = check(uploads, tags, port, lambda p, errors: User(p, Figures(errors=errors)))
         print(f"Checks: {len(uploads)} upload(s), {len(tags)} tag(s): "
