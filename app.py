@@ -72,15 +72,18 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_storage(app: Flask) -> None:
-    from evidence.files import version_keys
+    from evidence.files import stored_versions, version_keys
     from exports.services import stored_object_keys
     from storage import access as storage_access
     from storage.gc import register_references
+    from storage.verify import register_records
 
     storage_access.init_app(app)
     # What `flask storage gc` must keep: the objects of evidence versions and of export results.
     register_references(app, version_keys)
     register_references(app, lambda backend: stored_object_keys())
+    # What `flask storage verify` checks each object against: the versions' size and SHA-256.
+    register_records(app, stored_versions)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -31,10 +31,15 @@ htmx = Htmx()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores foreign keys (and their cascades) unless asked, PostgreSQL never does."""
+    """SQLite ignores foreign keys (and their cascades) unless asked, PostgreSQL never does; and
+    a file database is put in write-ahead-log mode."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Web workers and the job worker share the file: with a write-ahead log, readers never
+        # wait for a writer nor a writer for readers (bench/load.py: "database is locked" otherwise).
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

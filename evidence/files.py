@@ -7,11 +7,12 @@ files stayed in a store this instance no longer uses) is refused with a French S
 never read from whatever store happens to be configured.
 
 `version_keys(backend)` is what storage garbage collection must keep for evidence
-(storage/gc.py: app.py registers it).
+(storage/gc.py), `stored_versions(backend)` what the integrity scrub checks them against
+(storage/verify.py); app.py registers both.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
@@ -19,8 +20,9 @@ from sqlalchemy import select
 from extensions import db
 from storage.access import object_store
 from storage.base import ObjectStore, StorageError
+from storage.verify import ExpectedObject
 
-from evidence.models import EvidenceVersion
+from evidence.models import EvidenceFile, EvidenceVersion
 
 
 class StoredElsewhere(StorageError):
@@ -56,3 +58,17 @@ def open_version(version: EvidenceVersion | Mapping[str, Any]) -> BinaryIO:
 def version_keys(backend: str) -> set[str]:
     """Object keys that evidence versions recorded in `backend` point at."""
     return set(db.session.scalars(select(EvidenceVersion.object_key).where(EvidenceVersion.backend == backend)))
+
+
+def stored_versions(backend: str) -> Iterator[ExpectedObject]:
+    """What each evidence version recorded in `backend` says its object is (the integrity scrub,
+    storage/verify.py: app.py registers it)."""
+    query = (
+        select(EvidenceVersion.object_key, EvidenceVersion.size, EvidenceVersion.sha256, EvidenceVersion.number,
+               EvidenceVersion.filename, EvidenceFile.evidence_id)
+        .join(EvidenceFile, EvidenceVersion.file_id == EvidenceFile.id)
+        .where(EvidenceVersion.backend == backend)
+        .order_by(EvidenceVersion.id)
+    )
+    for key, size, sha256, number, filename, evidence_id in db.session.execute(query):
+        yield ExpectedObject(key, size, sha256, f"version {number} de « {filename} », preuve n° {evidence_id}")

@@ -72,12 +72,16 @@ def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> li
     """Remove the objects of the configured store that no provider references, older than `grace`.
 
     With dry_run, nothing is removed and the keys that would be are returned. Raises
-    CollectionRefused (nothing removed) when no reference provider is registered.
+    CollectionRefused (nothing removed) when no reference provider is registered. A grace of zero
+    (or less) spares nothing, whatever the dates (S3 servers may date an object a second ahead).
     """
     store = object_store()
     referenced = referenced_keys(store.name)
     cutoff = datetime.now(UTC) - grace
-    old_orphans = [key for key in store.keys() if key not in referenced and _older_than(store, key, cutoff)]
+    old_orphans = [
+        key for key in store.keys()
+        if key not in referenced and (grace <= timedelta(0) or _older_than(store, key, cutoff))
+    ]
     # A version or an export may have been recorded while the store was listed: ask again.
     referenced = referenced_keys(store.name)
     removed = [key for key in old_orphans if key not in referenced]
@@ -97,12 +101,13 @@ def collect_temporary(
     """Remove the leftovers of unfinished uploads in `store` last written before now - older_than.
 
     Returns their names (`tmp/…`, `multipart:<key>:<upload id>`); with dry_run, removes nothing.
-    A leftover without a date is kept. Raises StorageError (French) when the store fails.
+    A leftover without a date is kept, unless older_than is zero (or less): then every leftover
+    goes, uploads in flight included. Raises StorageError (French) when the store fails.
     """
     cutoff = datetime.now(UTC) - older_than
     stale = [
         upload for upload in store.temporary_uploads()
-        if upload.started is not None and _as_utc(upload.started) <= cutoff
+        if older_than <= timedelta(0) or (upload.started is not None and _as_utc(upload.started) <= cutoff)
     ]
     if not dry_run:
         for upload in stale:

@@ -1,6 +1,6 @@
 """Fixtures of the object store contract suite: one `store` per backend, `[local]` and `[minio]`.
 
-The minio backend talks to the S3 server of `tests/s3_fixtures.py` (TEST_S3_* variables, or
+The minio backend talks to the S3 server of `tests/storage_fixtures.py` (TEST_S3_* variables, or
 PROBATIO_START_S3=1); without one the minio tests are skipped, except with CI=true.
 """
 from __future__ import annotations

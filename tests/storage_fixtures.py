@@ -1,4 +1,4 @@
-"""S3 fixtures for the tests that need an S3 server (the contract and fault suites).
+"""Storage fixtures: the S3 server (contract and fault suites), and a fresh store for one test.
 
 The server is named by TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY and TEST_S3_SECRET_KEY (TEST_S3_REGION
 optional), e.g. after
@@ -9,6 +9,7 @@ TEST_S3_VERIFIES_SIGNATURES=0 marks a server that accepts any signature (moto).
 """
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import shlex
@@ -146,3 +147,93 @@ def leftovers():
 def minio_store(s3_server):
     """`minio_store(bucket, **settings)`: a MinIO-backend store on the S3 server of the session."""
     return lambda bucket, **overrides: _minio_store(s3_server, bucket, **overrides)
+
+
+@pytest.fixture()
+def fresh_store(app_ctx, tmp_path):
+    """An empty store of the configured backend (a new folder, or a new bucket) in place of the
+    app's for one test, so that what a test checks is not mixed with other tests' objects."""
+    from storage.factory import store_from_config
+
+    original = app_ctx.extensions["object_store"]
+    settings = dict(app_ctx.config)
+    if original.name == "local":
+        settings["STORAGE_DIR"] = str(tmp_path / "objects")
+    else:
+        settings["MINIO_BUCKET"] = f"probatio-fresh-{secrets.token_hex(4)}"
+    store = store_from_config(settings)
+    app_ctx.extensions["object_store"] = store
+    yield store
+    app_ctx.extensions["object_store"] = original
+    if store.name == "minio":
+        for upload in list(store.temporary_uploads()):
+            store.remove_temporary(upload)
+        for key in list(store.keys()):
+            store.delete(key)
+        store._client.remove_bucket(store.bucket)
+
+
+@pytest.fixture()
+def overwrite():
+    """`overwrite(store, key, data)`: replace the bytes under `key` behind the store's back (bit rot)."""
+
+    def write(store, key: str, data: bytes) -> None:
+        if store.name == "local":
+            path = store._path("open", key)
+            path.chmod(0o644)
+            path.write_bytes(data)
+        else:
+            store._client.put_object(store.bucket, key, io.BytesIO(data), len(data))
+
+    return write
+
+
+class Uploader:
+    """A logged-in candidate's evidence, and its upload form posted the way the browser does."""
+
+    def __init__(self, client, evidence):
+        self.client = client
+        self.evidence = evidence
+
+    def post(self, *files: tuple[bytes, str]):
+        data = {"csrf_token": self.client.token("/"), "files": [(io.BytesIO(content), name) for content, name in files]}
+        return self.client.post(
+            f"/preuves/{self.evidence.id}/fichiers", data=data, content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
+
+    @staticmethod
+    def versions() -> list:
+        from evidence.models import EvidenceVersion
+        from extensions import db
+
+        db.session.expire_all()
+        return list(db.session.scalars(db.select(EvidenceVersion).order_by(EvidenceVersion.id)))
+
+
+@pytest.fixture()
+def uploader(client, login_as) -> Uploader:
+    """A candidate with a portfolio and an evidence, uploading through the real form."""
+    from accounts.models import Role
+    from tests import factories
+
+    candidate = login_as(Role.CANDIDATE)
+    return Uploader(client, factories.make_evidence(factories.make_portfolio(candidate)))
+
+
+def log_file(n: int = 0, repeat: int = 50) -> tuple[bytes, str]:
+    """A distinct text log (content, name): never the same bytes twice."""
+    return f"journal {n} {os.urandom(8).hex()}\n".encode() * repeat, f"journal-{n}.log"
+
+
+@pytest.fixture()
+def make_log():
+    """`make_log(n)`: a distinct log file (content, name) to upload."""
+    return log_file
+
+
+@pytest.fixture()
+def storage_cli(app_ctx):
+    """`storage_cli(*args)`: runs `flask storage <args>` in the app; the click Result."""
+    runner = app_ctx.test_cli_runner()
+    return lambda *args: runner.invoke(args=["storage", *args], catch_exceptions=False)
