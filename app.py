@@ -56,6 +56,7 @@ def _import_models() -> None:
     import evidence.models  # noqa: F401
     import grading.models  # noqa: F401
     import jobs.models  # noqa: F401
+    import notifications.models  # noqa: F401
     import portfolio.models  # noqa: F401
 
 

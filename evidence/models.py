@@ -21,6 +21,8 @@ class EvidenceStatus(enum.StrEnum):
     READY = "ready"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
+    # Validated, then changed by the candidate: back to the tutor, who is told.
+    REVISED = "revised"
 
     @property
     def label(self) -> str:
@@ -32,6 +34,7 @@ EVIDENCE_STATUS_LABELS = {
     EvidenceStatus.READY: "Prête pour relecture",
     EvidenceStatus.CHANGES_REQUESTED: "Modifications demandées",
     EvidenceStatus.APPROVED: "Validée par le tuteur",
+    EvidenceStatus.REVISED: "À revoir : modifiée après validation",
 }
 
 
@@ -158,6 +161,23 @@ class Claim(db.Model):
 
     evidence: Mapped[Evidence] = relationship(back_populates="claims")
     criterion = relationship("Criterion")
+    revisions: Mapped[list[ClaimRevision]] = relationship(order_by="ClaimRevision.replaced_at.desc()", viewonly=True)
+
+
+class ClaimRevision(db.Model):
+    """A justification that was replaced: nothing the candidate wrote is lost."""
+
+    __tablename__ = "claim_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The claim may be removed later; its evidence and criterion still say what the text was about.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
+    justification: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Comment(db.Model):

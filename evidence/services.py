@@ -15,11 +15,58 @@ from core.timeutil import utcnow
 from extensions import db
 from referentials.models import Criterion, Deliverable
 
-from evidence.models import AcquisitionContext, Claim, Comment, Evidence, EvidenceStatus, StatusChange
+from evidence.models import AcquisitionContext, Claim, ClaimRevision, Comment, Evidence, EvidenceStatus, StatusChange
+from evidence.signals import announce, comment_added, evidence_reopened, review_requested, status_changed
 
 
 class EvidenceError(Exception):
     """A refused evidence operation; the message is French and safe to show."""
+
+
+class ClaimAlreadyTagged(EvidenceError):
+    """The criterion is already tagged: the candidate must say whether the new justification
+    replaces the one written before (kept in the claim's history) or is dropped."""
+
+    def __init__(self, claim: Claim, justification: str):
+        self.claim = claim
+        self.justification = justification
+        super().__init__(
+            f"Cette preuve est déjà rattachée au critère {claim.criterion.code} : "
+            "choisissez de remplacer la justification ou de garder l'ancienne."
+        )
+
+
+# What the candidate answers when the criterion is already tagged.
+REPLACE_JUSTIFICATION = "replace"
+KEEP_JUSTIFICATION = "keep"
+
+
+# --- validated evidence that changes goes back to the tutor --------------------------------------
+
+def reopen_if_approved(evidence: Evidence, by: User | None) -> bool:
+    """Within the caller's transaction: a change to validated evidence puts it back to "à revoir"
+    (REVISED), recorded as a status change. True when it did; the caller announces it after commit."""
+    if evidence.status != EvidenceStatus.APPROVED.value:
+        return False
+    db.session.add(StatusChange(
+        evidence_id=evidence.id, from_status=EvidenceStatus.APPROVED.value, to_status=EvidenceStatus.REVISED.value,
+        changed_by_id=getattr(by, "id", None), changed_at=utcnow(),
+    ))
+    evidence.status = EvidenceStatus.REVISED.value
+    return True
+
+
+def announce_reopened(evidence: Evidence, by: User | None) -> None:
+    announce(evidence_reopened, evidence=evidence, by=by)
+
+
+def commit_change(evidence: Evidence, by: User | None) -> None:
+    """Commit a change to `evidence` (its description, claims, deliverables or files), sending it
+    back to the tutor first when it was validated."""
+    reopened = reopen_if_approved(evidence, by)
+    db.session.commit()
+    if reopened:
+        announce_reopened(evidence, by)
 
 
 @dataclass
@@ -68,11 +115,15 @@ def _clean(fields: EvidenceFields) -> dict:
     }
 
 
-def update_evidence(evidence: Evidence, fields: EvidenceFields) -> Evidence:
+def update_evidence(evidence: Evidence, fields: EvidenceFields, by: User | None = None) -> Evidence:
     _check(fields)
+    changed = False
     for name, value in _clean(fields).items():
-        setattr(evidence, name, value)
-    db.session.commit()
+        if getattr(evidence, name) != value:
+            setattr(evidence, name, value)
+            changed = True
+    if changed:
+        commit_change(evidence, by)
     return evidence
 
 
@@ -89,8 +140,15 @@ def restore_evidence(evidence: Evidence) -> None:
 
 # --- claims and deliverables ----------------------------------------------------------------
 
-def add_claim(evidence: Evidence, criterion_id: int, justification: str) -> Claim:
-    """Tie the evidence to a criterion of its own certification, with the candidate's justification."""
+def add_claim(
+    evidence: Evidence, criterion_id: int, justification: str, *, on_existing: str | None = None, by: User | None = None
+) -> Claim:
+    """Tie the evidence to a criterion of its own certification, with the candidate's justification.
+
+    When the criterion is already tagged, nothing is overwritten silently: without `on_existing`
+    this raises ClaimAlreadyTagged; REPLACE_JUSTIFICATION keeps the old text in the claim's
+    history and puts the new one, KEEP_JUSTIFICATION leaves the claim as it was.
+    """
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None or criterion.certification_id != evidence.portfolio.certification_id:
         raise EvidenceError("Ce critère n'appartient pas au référentiel de votre certification.")
@@ -98,37 +156,57 @@ def add_claim(evidence: Evidence, criterion_id: int, justification: str) -> Clai
         raise EvidenceError("Expliquez en quoi cette preuve démontre le critère (justification obligatoire).")
     existing = db.session.scalar(select(Claim).where(Claim.evidence_id == evidence.id, Claim.criterion_id == criterion_id))
     if existing:
-        existing.justification = justification.strip()
-        db.session.commit()
-        return existing
+        if on_existing == KEEP_JUSTIFICATION:
+            return existing
+        if on_existing != REPLACE_JUSTIFICATION:
+            raise ClaimAlreadyTagged(existing, justification.strip())
+        return update_claim(existing, justification, by=by)
     claim = Claim(evidence_id=evidence.id, criterion_id=criterion_id, justification=justification.strip())
     db.session.add(claim)
-    db.session.commit()
+    commit_change(evidence, by)
     return claim
 
 
-def update_claim(claim: Claim, justification: str) -> Claim:
+def update_claim(claim: Claim, justification: str, by: User | None = None) -> Claim:
+    """A new justification; the one it replaces is kept (ClaimRevision)."""
     if not justification.strip():
         raise EvidenceError("La justification ne peut pas être vide.")
-    claim.justification = justification.strip()
-    db.session.commit()
+    text = justification.strip()
+    if text == claim.justification:
+        return claim
+    db.session.add(ClaimRevision(
+        claim_id=claim.id, evidence_id=claim.evidence_id, criterion_id=claim.criterion_id,
+        justification=claim.justification, written_at=claim.updated_at or claim.created_at,
+        replaced_by_id=getattr(by, "id", None), replaced_at=utcnow(),
+    ))
+    claim.justification = text
+    commit_change(claim.evidence, by)
     return claim
 
 
-def remove_claim(claim: Claim) -> None:
+def remove_claim(claim: Claim, by: User | None = None) -> None:
+    """Untag; the justification is kept in the history like a replaced one."""
+    evidence = claim.evidence
+    db.session.add(ClaimRevision(
+        claim_id=None, evidence_id=claim.evidence_id, criterion_id=claim.criterion_id,
+        justification=claim.justification, written_at=claim.updated_at or claim.created_at,
+        replaced_by_id=getattr(by, "id", None), replaced_at=utcnow(),
+    ))
     db.session.delete(claim)
-    db.session.commit()
+    commit_change(evidence, by)
 
 
-def set_deliverables(evidence: Evidence, deliverable_ids: set[int]) -> None:
+def set_deliverables(evidence: Evidence, deliverable_ids: set[int], by: User | None = None) -> None:
     deliverables = db.session.scalars(select(Deliverable).where(Deliverable.id.in_(deliverable_ids))).all() if deliverable_ids else []
     certification_id = evidence.portfolio.certification_id
     if len(deliverables) != len(deliverable_ids) or any(
         d.evaluation.bloc.certification_id != certification_id for d in deliverables
     ):
         raise EvidenceError("Un des livrables choisis n'appartient pas au référentiel de votre certification.")
+    if {d.id for d in evidence.deliverables} == {d.id for d in deliverables}:
+        return
     evidence.deliverables = list(deliverables)
-    db.session.commit()
+    commit_change(evidence, by)
 
 
 def find_criteria(certification_id: int, text: str, limit: int = 30) -> list[Criterion]:
@@ -151,6 +229,8 @@ CANDIDATE_TRANSITIONS = {
     (EvidenceStatus.READY, EvidenceStatus.DRAFT),
 }
 REVIEWER_TRANSITIONS = {
+    (EvidenceStatus.REVISED, EvidenceStatus.APPROVED),
+    (EvidenceStatus.REVISED, EvidenceStatus.CHANGES_REQUESTED),
     (EvidenceStatus.READY, EvidenceStatus.CHANGES_REQUESTED),
     (EvidenceStatus.READY, EvidenceStatus.APPROVED),
     (EvidenceStatus.APPROVED, EvidenceStatus.CHANGES_REQUESTED),
@@ -173,6 +253,10 @@ def change_status(evidence: Evidence, new_status: str, by: User, as_reviewer: bo
     evidence.status = target.value
     db.session.add(change)
     db.session.commit()
+    if target == EvidenceStatus.READY:
+        announce(review_requested, evidence=evidence, by=by)
+    elif as_reviewer:
+        announce(status_changed, evidence=evidence, change=change)
     return change
 
 
@@ -198,6 +282,7 @@ def add_comment(evidence: Evidence, author: User, body: str, parent_id: int | No
         comment.read_by_candidate_at = utcnow()
     db.session.add(comment)
     db.session.commit()
+    announce(comment_added, comment=comment)
     return comment
 
 

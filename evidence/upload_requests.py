@@ -25,6 +25,7 @@ from evidence.multipart import BodyStalled, MalformedBody, MultipartReader
 from evidence.services import EvidenceError
 from evidence.uploads import (
     AlreadyUploaded,
+    KindChanged,
     PreparedUpload,
     UploadFailed,
     UploadRefused,
@@ -53,10 +54,11 @@ class UploadResult:
     """The outcome of one file of an upload request, as shown to the user."""
 
     filename: str
-    outcome: str  # stored, duplicate, refused, failed
+    outcome: str  # stored, duplicate, refused, failed, confirm (a kind change to confirm)
     message: str
     status: int
     version: EvidenceVersion | None = None
+    file: EvidenceFile | None = None  # the file whose new version awaits confirmation
 
     @property
     def ok(self) -> bool:
@@ -64,7 +66,11 @@ class UploadResult:
 
     @property
     def category(self) -> str:
-        return {"stored": "success", "duplicate": "info"}.get(self.outcome, "error")
+        return {"stored": "success", "duplicate": "info", "confirm": "warning"}.get(self.outcome, "error")
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.outcome == "confirm"
 
 
 @dataclass
@@ -75,6 +81,10 @@ class UploadOutcome:
     def status(self) -> int:
         """200 when one file at least went in, else the first file's refusal."""
         return 200 if any(r.ok for r in self.results) else self.results[0].status
+
+    @property
+    def to_confirm(self) -> UploadResult | None:
+        return next((r for r in self.results if r.needs_confirmation), None)
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,8 @@ def receive_upload(
     (nothing stored).
     """
     with _idle_timeout(body.connection):
-        items, target = _receive(evidence, body, verify_token)
-    return UploadOutcome([_record(evidence, item, target, uploaded_by) for item in items])
+        items, target, confirm_kind = _receive(evidence, body, verify_token)
+    return UploadOutcome([_record(evidence, item, target, uploaded_by, confirm_kind) for item in items])
 
 
 def _target_file(evidence: Evidence, raw: str) -> EvidenceFile | None:
@@ -150,10 +160,13 @@ def _target_file(evidence: Evidence, raw: str) -> EvidenceFile | None:
 
 def _receive(
     evidence: Evidence, body: UploadBody, verify_token: Callable[[str | None], object]
-) -> tuple[list[PreparedUpload | UploadResult], EvidenceFile | None]:
-    """Read the body part by part, storing each file as it arrives (nothing is recorded yet)."""
+) -> tuple[list[PreparedUpload | UploadResult], EvidenceFile | None, bool]:
+    """Read the body part by part, storing each file as it arrives (nothing is recorded yet).
+
+    `confirm_kind` (a field sent before the files) confirms a new version of another kind."""
     token = body.header_token
     checked = False
+    confirm_kind = False
     target: EvidenceFile | None = None
     items: list[PreparedUpload | UploadResult] = []
     limit = max_files_per_request()
@@ -165,6 +178,8 @@ def _receive(
                 elif part.name == "file_id":
                     checked = checked or _verified(verify_token, token)
                     target = _target_file(evidence, part.read_value())
+                elif part.name == "confirm_kind":
+                    confirm_kind = part.read_value().strip() in ("1", "on", "oui", "true")
                 continue
             if part.name != FILES_FIELD or part.filename == "":
                 continue  # an empty file input sends a nameless, empty part
@@ -188,7 +203,7 @@ def _receive(
     if target is not None and len(items) > 1:
         _discard(items)
         raise UploadRequestRefused("Une nouvelle version se dépose un seul fichier à la fois.")
-    return items, target
+    return items, target, confirm_kind
 
 
 def _verified(verify_token: Callable[[str | None], object], token: str | None) -> bool:
@@ -212,12 +227,17 @@ def _discard(items: list) -> None:
 
 
 def _record(
-    evidence: Evidence, item: PreparedUpload | UploadResult, target: EvidenceFile | None, uploaded_by
+    evidence: Evidence, item: PreparedUpload | UploadResult, target: EvidenceFile | None, uploaded_by,
+    confirm_kind: bool = False,
 ) -> UploadResult:
     if isinstance(item, UploadResult):
         return item
     try:
-        version = record_upload(evidence, item, uploaded_by=uploaded_by, file=target)
+        version = record_upload(evidence, item, uploaded_by=uploaded_by, file=target, confirm_kind=confirm_kind)
+    except KindChanged as error:
+        # Nothing is kept until the candidate confirms: the file is sent again with the confirmation.
+        discard_upload(item)
+        return UploadResult(item.filename, "confirm", str(error), 409, file=target)
     except AlreadyUploaded as error:
         return UploadResult(item.filename, "duplicate", str(error), 200, error.version)
     except UploadRefused as error:

@@ -30,9 +30,11 @@ from storage.access import object_store
 from storage.base import ObjectRef, ObjectTooLarge, StorageError, human_size
 
 from evidence.filenames import BadFilename, display_name
-from evidence.filetypes import FileKind, FileType, allow_list_sentence, extension_of, known_extension_type, upload_type
+from evidence.filetypes import (
+    FileKind, FileType, allow_list_sentence, extension_of, file_type_of, known_extension_type, upload_type,
+)
 from evidence.models import Evidence, EvidenceFile, EvidenceVersion
-from evidence.services import EvidenceError
+from evidence.services import EvidenceError, announce_reopened, reopen_if_approved
 from evidence.signals import announce_stored
 from evidence.sniffing import HEAD_SIZE, Sniffed, content_matches, sniff
 
@@ -65,6 +67,19 @@ class AlreadyUploaded(EvidenceError):
         self.filename = filename
         self.version = version
         super().__init__(message)
+
+
+class KindChanged(EvidenceError):
+    """A new version of another kind than the current one (a log as the new version of a
+    screenshot): recorded only once the candidate confirms it."""
+
+    def __init__(self, filename: str, current: EvidenceVersion, current_label: str, new_label: str):
+        self.filename = filename
+        self.current = current
+        super().__init__(
+            f"« {filename} » ({new_label}) n'est pas du même type que la version actuelle "
+            f"« {current.filename} » ({current_label}) : confirmez que c'est bien sa nouvelle version."
+        )
 
 
 @dataclass(frozen=True)
@@ -230,16 +245,31 @@ def _duplicate(evidence: Evidence, file: EvidenceFile | None, prepared: Prepared
     return None
 
 
+def _check_kind(file: EvidenceFile | None, prepared: PreparedUpload) -> None:
+    current = _current_version(file.id) if file is not None else None
+    if current is None:
+        return
+    before = file_type_of(current.filename, current.media_type)
+    after = file_type_of(prepared.filename, prepared.media_type)
+    if before.kind != after.kind:
+        raise KindChanged(prepared.filename, current, before.label, after.label)
+
+
 def record_upload(
-    evidence: Evidence, prepared: PreparedUpload, *, uploaded_by, file: EvidenceFile | None = None
+    evidence: Evidence, prepared: PreparedUpload, *, uploaded_by, file: EvidenceFile | None = None,
+    confirm_kind: bool = False,
 ) -> EvidenceVersion:
     """Record the stored object as version n+1 of `file` (a new file when None), commit, and
-    announce it (version_stored).
+    announce it (version_stored). A validated evidence goes back to the tutor ("à revoir").
 
-    Raises AlreadyUploaded when identical content is already current, UploadFailed when the
-    database refuses (the object is then removed unless another version references it).
+    Raises AlreadyUploaded when identical content is already current, KindChanged when the new
+    version is of another kind and `confirm_kind` is not set (nothing recorded, the object left to
+    the caller), UploadFailed when the database refuses (the object is then removed unless another
+    version references it).
     """
     _check_target(evidence, file, prepared.filename)
+    if not confirm_kind:
+        _check_kind(file, prepared)
     file_id = file.id if file is not None else None
     uploader_id = getattr(uploaded_by, "id", None)
     for _ in range(RECORD_ATTEMPTS):
@@ -251,8 +281,11 @@ def record_upload(
                 raise duplicate
             version = _new_version(evidence, target, prepared, uploader_id)
             number = version.number
+            reopened = reopen_if_approved(evidence, uploaded_by)
             db.session.commit()
             announce_stored(version)
+            if reopened:
+                announce_reopened(evidence, uploaded_by)
             return version
         except IntegrityError as error:
             db.session.rollback()
@@ -338,12 +371,17 @@ def store_upload(
     uploaded_by,
     file: EvidenceFile | None = None,
     content_length: int | None = None,
+    confirm_kind: bool = False,
 ) -> EvidenceVersion:
     """Check, store and record one uploaded file: the new EvidenceVersion.
 
-    Raises UploadRefused, UploadFailed or AlreadyUploaded (all EvidenceError, French messages
-    naming the file).
+    Raises UploadRefused, UploadFailed, AlreadyUploaded or KindChanged (all EvidenceError, French
+    messages naming the file); a refused kind change keeps nothing.
     """
     _check_target(evidence, file, clean_filename(filename))
     prepared = prepare_upload(stream, filename, content_length=content_length)
-    return record_upload(evidence, prepared, uploaded_by=uploaded_by, file=file)
+    try:
+        return record_upload(evidence, prepared, uploaded_by=uploaded_by, file=file, confirm_kind=confirm_kind)
+    except KindChanged:
+        discard_upload(prepared)
+        raise

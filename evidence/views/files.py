@@ -114,6 +114,8 @@ def upload(evidence_id: int):
         return page, status, {"Connection": "close"} if status == 408 else {}
     if request.htmx:
         return render_template("evidence/_upload_results.html", results=outcome.results, evidence=evidence), outcome.status
+    if outcome.to_confirm is not None:
+        return render_template("evidence/confirm_version.html", result=outcome.to_confirm, evidence=evidence), 409
     for result in outcome.results:
         flash(result.message, result.category)
     return redirect(url_for("evidence.show", evidence_id=evidence.id), 303)

@@ -98,7 +98,7 @@ def edit(evidence_id: int):
     form = EvidenceForm(obj=evidence)
     if form.validate_on_submit():
         try:
-            services.update_evidence(evidence, form.evidence_fields())
+            services.update_evidence(evidence, form.evidence_fields(), by=current_user)
         except services.EvidenceError as error:
             form.title.errors = [*form.title.errors, str(error)]
         else:
@@ -146,12 +146,26 @@ def add_claim(evidence_id: int):
     evidence = _evidence(evidence_id, Permission.CHANGE_PORTFOLIO)
     form = ClaimForm()
     if form.validate_on_submit():
+        on_existing = request.form.get("on_existing") or None
         try:
-            claim = services.add_claim(evidence, form.criterion_id.data, form.justification.data)
+            claim = services.add_claim(
+                evidence, form.criterion_id.data, form.justification.data, on_existing=on_existing, by=current_user
+            )
+        except services.ClaimAlreadyTagged as conflict:
+            # Nothing is replaced silently: the candidate chooses, on a page that works without JS.
+            return render_template(
+                "evidence/claim_conflict.html", evidence=evidence, claim=conflict.claim,
+                justification=conflict.justification, error=str(conflict),
+            ), 409
         except services.EvidenceError as error:
             flash(str(error), "error")
         else:
-            flash(f"Preuve rattachée au critère {claim.criterion.code}.", "success")
+            if on_existing == services.KEEP_JUSTIFICATION:
+                flash(f"Justification précédente conservée pour le critère {claim.criterion.code}.", "success")
+            elif on_existing == services.REPLACE_JUSTIFICATION:
+                flash(f"Justification remplacée pour le critère {claim.criterion.code} ; l'ancienne reste dans l'historique.", "success")
+            else:
+                flash(f"Preuve rattachée au critère {claim.criterion.code}.", "success")
     else:
         for errors in form.errors.values():
             for message in errors:
@@ -171,7 +185,7 @@ def update_claim(claim_id: int):
     claim = _claim(claim_id)
     form = JustificationForm()
     if form.validate_on_submit():
-        services.update_claim(claim, form.justification.data)
+        services.update_claim(claim, form.justification.data, by=current_user)
         flash("Justification enregistrée.", "success")
     else:
         flash("La justification ne peut pas être vide.", "error")
@@ -183,7 +197,7 @@ def update_claim(claim_id: int):
 def remove_claim(claim_id: int):
     claim = _claim(claim_id)
     evidence = claim.evidence
-    services.remove_claim(claim)
+    services.remove_claim(claim, by=current_user)
     flash("Rattachement retiré.", "success")
     return _back_to(evidence, "rattachements")
 
@@ -194,7 +208,7 @@ def set_deliverables(evidence_id: int):
     evidence = _evidence(evidence_id, Permission.CHANGE_PORTFOLIO)
     try:
         ids = {int(value) for value in request.form.getlist("deliverables")}
-        services.set_deliverables(evidence, ids)
+        services.set_deliverables(evidence, ids, by=current_user)
     except (ValueError, services.EvidenceError) as error:
         flash(str(error) if isinstance(error, services.EvidenceError) else "Livrable invalide.", "error")
     else:
