@@ -39,11 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from core.errors import register_error_handlers
     from jobs.services import bind_app
+    from notifications.subscribers import init_notifications
     from search import init_search
 
     register_error_handlers(app)
     _init_storage(app)
     init_search(app)
+    init_notifications(app)
     bind_app(app)
     logging.getLogger("minio").setLevel(logging.WARNING)
     return app
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from grading import views as grading_views
     from grading.views import audit as grading_audit_views
     from jobs import views as job_views
+    from notifications import views as notification_views
     from portfolio import views as portfolio_views
     from referentials import cli as referential_cli
     from referentials import views as referential_views
@@ -111,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
+        notification_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -55,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Address users reach the app at, used in links printed by commands."),
     Setting("TRUSTED_PROXIES", "0", "How many reverse proxies in front of the app append to `X-Forwarded-For` (and set `X-Forwarded-Proto`); 0 ignores those headers. The login throttle keys on the address they report."),
     Setting("UPLOAD_IDLE_TIMEOUT", "30", "Seconds an upload may go without receiving a byte before it is abandoned (nothing is kept)."),
+    Setting("MAIL_URL", "", "Outgoing mail: `smtp://user:password@host:587?starttls=true` (or `smtps://…` for TLS from the start); unset, mails are written as `.eml` files under `MAIL_DIR`. The password is never logged."),
+    Setting("MAIL_FROM", "Probatio <ne-pas-repondre@probatio.invalid>", "Sender address of every mail."),
+    Setting("MAIL_DIR", "instance/mail", "Folder where mails are written when `MAIL_URL` is unset."),
+    Setting("MAIL_MAX_ATTEMPTS", "4", "Times a mail is tried before it is marked failed and shown to admins (`/admin/courriels`)."),
+    Setting("MAIL_RETRY_SECONDS", "60", "Seconds before the first retry of a mail; each further retry waits that much longer."),
+    Setting("MAIL_DIGEST_HOUR", "7", "Hour (Europe/Paris) at which daily digests are sent."),
     Setting("PROBATIO_ENV", "development", "`development` or `production` (production demands a strong secret key, marks cookies secure and sends Strict-Transport-Security: serve it over HTTPS)."),
 )
 
@@ -124,6 +130,20 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _mail_url(url: str) -> str:
+    # The message names the scheme only: MAIL_URL may carry a password.
+    if url and urlparse(url).scheme not in ("smtp", "smtps"):
+        raise ConfigError(f"MAIL_URL : schéma {urlparse(url).scheme or '(vide)'!r} non pris en charge (smtp ou smtps).")
+    return url
+
+
+def _hour(name: str, raw: str) -> int:
+    value = _int(name, raw, minimum=0)
+    if value > 23:
+        raise ConfigError(f"{name}={raw!r} : une heure entre 0 et 23 est attendue.")
+    return value
+
+
 def load_config(environ: os._Environ | dict | None = None, root: Path | None = None) -> dict:
     """Build the Flask config mapping from the environment, or raise ConfigError."""
     env = os.environ if environ is None else environ
@@ -184,6 +204,12 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"], minimum=0),
         "UPLOAD_IDLE_TIMEOUT": _positive_float("UPLOAD_IDLE_TIMEOUT", raw["UPLOAD_IDLE_TIMEOUT"]),
+        "MAIL_URL": _mail_url(raw["MAIL_URL"].strip()),
+        "MAIL_FROM": raw["MAIL_FROM"].strip(),
+        "MAIL_DIR": path("MAIL_DIR"),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", raw["MAIL_MAX_ATTEMPTS"]),
+        "MAIL_RETRY_SECONDS": _int("MAIL_RETRY_SECONDS", raw["MAIL_RETRY_SECONDS"], minimum=0),
+        "MAIL_DIGEST_HOUR": _hour("MAIL_DIGEST_HOUR", raw["MAIL_DIGEST_HOUR"]),
         # Werkzeug enforces this before a view runs; uploads stream below it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

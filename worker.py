@@ -6,6 +6,7 @@ and binds it, so that each task runs inside its application context.
 """
 import exports.tasks  # noqa: F401
 import jobs.tasks  # noqa: F401
+import notifications.tasks  # noqa: F401
 import search.extraction.tasks  # noqa: F401
 import search.tasks  # noqa: F401
 from app import create_app

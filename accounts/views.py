@@ -10,6 +10,7 @@ from accounts.forms import EmptyForm, LoginForm, SetPasswordForm, UserCreateForm
 from accounts.models import Role, User
 from accounts.policy import Permission, public, requires
 from accounts.redirects import safe_next
+from accounts.signals import announce, password_link_issued
 
 bp = Blueprint("accounts", __name__)
 
@@ -84,7 +85,8 @@ def users():
         else:
             token = services.issue_password_token(user)
             new_link = (user, url_for("accounts.set_password", token=token, _external=True))
-            flash(f"Compte créé pour {user.full_name}.", "success")
+            announce(password_link_issued, user=user, link=new_link[1])
+            flash(f"Compte créé pour {user.full_name} ; le lien pour choisir son mot de passe lui est envoyé par courriel.", "success")
             form = UserCreateForm(formdata=None)
     return _users_page(form, new_link)
 
@@ -101,7 +103,8 @@ def send_password_link(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     token = services.issue_password_token(user)
     link = url_for("accounts.set_password", token=token, _external=True)
-    flash(f"Nouveau lien créé pour {user.full_name} ; les liens précédents ne fonctionnent plus.", "success")
+    announce(password_link_issued, user=user, link=link)
+    flash(f"Nouveau lien créé pour {user.full_name} et envoyé par courriel ; les liens précédents ne fonctionnent plus.", "success")
     return _users_page(UserCreateForm(formdata=None), (user, link))
 
 

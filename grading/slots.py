@@ -23,6 +23,7 @@ from grading import GradingError, audit
 from grading.accommodations import has_extra_time
 from grading.models import InterviewSlot, SessionAssignment
 from grading.sessions import refuse_if_signed
+from grading.signals import announce, slot_planned
 
 DEFAULT_EXTRA_TIME = Fraction(1, 3)
 
@@ -90,8 +91,11 @@ def plan_slot(assignment: SessionAssignment, starts_at: datetime, *, actor: User
     else:
         current.starts_at, current.duration_minutes, current.extended = starts_at, minutes, extended
     db.session.flush()
-    audit.record("slot.planned", "slot", current.id, actor=actor, session_id=session.id, before=before, after=_slot_state(current))
+    after = _slot_state(current)
+    audit.record("slot.planned", "slot", current.id, actor=actor, session_id=session.id, before=before, after=after)
     db.session.commit()
+    if before != after:
+        announce(slot_planned, assignment=assignment, slot=current, moved=before is not None)
     return current
 
 

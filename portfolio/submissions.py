@@ -21,6 +21,7 @@ from extensions import db
 from referentials.models import Criterion
 from portfolio.models import Portfolio, Submission
 from portfolio.readiness import readiness_of
+from portfolio.signals import announce, submission_received
 
 SNAPSHOT_FORMAT = 2
 CHANGED_SINCE_SUMMARY = (
@@ -117,6 +118,7 @@ def submit_portfolio(portfolio: Portfolio, submitted_by: User, *, kept_blank_ids
     )
     db.session.add(submission)
     db.session.commit()
+    announce(submission_received, submission=submission)
     return submission
 
 

@@ -132,6 +132,7 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
         "SEARCH_INDEX_DIR": str(root / "index"),
+        "MAIL_DIR": str(root / "mail"),  # mails as .eml files unless a test sets MAIL_URL
         # The index follows the database only in the tests that ask for it (tests/search).
         "SEARCH_SYNC": "off",
     }

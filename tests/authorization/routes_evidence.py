@@ -12,7 +12,8 @@ ROUTES = {
     "evidence.criteria_picker": Case("GET", lambda w: f"/preuves/{w['own_evidence'].id}/criteres?q=CE1", OWNER_ONLY),
     "evidence.add_claim": Case(
         "POST", lambda w: f"/preuves/{w['own_evidence'].id}/rattachements", OWNER_POST,
-        data=lambda w: {"criterion_id": w["criterion"].id, "justification": "Parce que."},
+        # The world's evidence is already tagged to this criterion: the candidate says to replace.
+        data=lambda w: {"criterion_id": w["criterion"].id, "justification": "Parce que.", "on_existing": "replace"},
     ),
     "evidence.update_claim": Case(
         "POST", lambda w: f"/rattachements/{w['own_claim'].id}/modifier", OWNER_POST, data=lambda w: {"justification": "Mieux."}
