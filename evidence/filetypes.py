@@ -40,7 +40,7 @@ class FileType:
     media_type: str  # what an upload records
     label: str  # French, for icons and messages: "image PNG"
     kind: FileKind
-    previewer: str = "icon"  # image, text, pdf, icon
+    previewer: str = "icon"  # image, text, pdf, svg, document, icon
     extractor: str | None = None  # text, ocr, pdf, docx, xlsx, odf, svg; None: not searchable
     upload_group: str | None = None  # the allow-list group; None: uploads refuse it
     media_types: tuple[str, ...] = ()  # other media types that mean this type
@@ -81,7 +81,7 @@ FILE_TYPES: tuple[FileType, ...] = (
     _image(("webp",), "image/webp", "image WebP", _CAPTURES),
     _text(("log",), "text/plain", "journal", _LOGS),
     _text(("txt",), "text/plain", "texte", _LOGS, media_types=("text/plain",)),
-    FileType(("svg",), "image/svg+xml", "schéma SVG", FileKind.SVG, extractor="svg", upload_group=_DIAGRAMS),
+    FileType(("svg",), "image/svg+xml", "schéma SVG", FileKind.SVG, "svg", extractor="svg", upload_group=_DIAGRAMS),
     FileType(("pdf",), "application/pdf", "document PDF", FileKind.PDF, "pdf", "pdf", _DIAGRAMS),
     FileType(("drawio",), "application/vnd.jgraph.mxfile", "schéma draw.io", FileKind.DIAGRAM, upload_group=_DIAGRAMS),
     FileType(("vsdx",), "application/vnd.ms-visio.drawing", "schéma Visio", FileKind.DIAGRAM, upload_group=_DIAGRAMS),
@@ -96,10 +96,10 @@ FILE_TYPES: tuple[FileType, ...] = (
     _script(("bat",), "text/x-msdos-batch", "script batch", _SCRIPTS),
     _text(("yml", "yaml"), "text/yaml", "fichier YAML", _SCRIPTS, media_types=("application/yaml",)),
     _text(("conf",), "text/plain", "fichier de configuration", _SCRIPTS),
-    FileType(("docx",), _WORD, "document Word", FileKind.DOCUMENT, extractor="docx", upload_group=_DOCUMENTS),
+    FileType(("docx",), _WORD, "document Word", FileKind.DOCUMENT, "document", extractor="docx", upload_group=_DOCUMENTS),
     FileType(("xlsx",), _EXCEL, "classeur Excel", FileKind.SPREADSHEET, extractor="xlsx", upload_group=_DOCUMENTS),
     FileType(("odt",), "application/vnd.oasis.opendocument.text", "document OpenDocument", FileKind.DOCUMENT,
-             extractor="odf", upload_group=_DOCUMENTS),
+             "document", extractor="odf", upload_group=_DOCUMENTS),
     # Archives: accepted only with ALLOW_ARCHIVES.
     FileType(("zip",), "application/zip", "archive ZIP", FileKind.ARCHIVE, upload_group=_ARCHIVES, signature="zip"),
     FileType(("7z",), "application/x-7z-compressed", "archive 7-Zip", FileKind.ARCHIVE, upload_group=_ARCHIVES),

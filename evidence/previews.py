@@ -4,9 +4,10 @@ The file-type registry (evidence/filetypes.py) names the previewer of each type;
 is used when it `can_preview(version)` (size limits, pdftoppm installed), else the icon. Each
 renders `template` with what its `context(version)` returns. Objects are read through
 evidence/files.open_version, which refuses a version held by another backend. The original file
-is never served inline: images and PDF pages are shown as thumbnails re-encoded here, text is
-escaped and highlighted, and everything else (SVG included: it can carry scripts) is an icon
-with a download link.
+is never served inline: images, PDF pages and SVG schemas are shown as PNG thumbnails made here
+(an SVG is sanitised first: evidence/rendering.py), text is escaped and highlighted, Word and
+OpenDocument texts are shown as pages of escaped text, and everything else is an icon with a
+download link.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from storage.base import CHUNK_SIZE, StorageError, human_size
 from evidence.files import StoredElsewhere, open_version
 from evidence.filetypes import FileKind, FileType, extension_of, file_type_of
 from evidence.models import EvidenceVersion
+from evidence.rendering import DocumentPages, RenderError, document_pages, svg_to_png
 from evidence.sniffing import decode_text
 
 # Pillow refuses larger images (DecompressionBombError); 40 Mpx covers an 8K screenshot. Set for
@@ -44,6 +46,9 @@ IMAGE_PREVIEW_MAX_BYTES = 64 * 1024 * 1024
 PDF_PREVIEW_MAX_BYTES = 100 * 1024 * 1024
 PDF_TIMEOUT_SECONDS = 15
 PDF_MEMORY_LIMIT = 1024**3
+SVG_PREVIEW_MAX_BYTES = 8 * 1024 * 1024
+DOCUMENT_PREVIEW_MAX_BYTES = 50 * 1024 * 1024
+DOCUMENT_FRAGMENT_PAGES = 2  # pages shown on the evidence page; the preview page shows them all
 TEXT_PREVIEW_MAX_BYTES = 256 * 1024
 TEXT_PREVIEW_MAX_LINES = 2000
 TEXT_PAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -114,6 +119,40 @@ class PdfPreviewer(Previewer):
         return version.size <= PDF_PREVIEW_MAX_BYTES and pdftoppm() is not None
 
 
+class SvgPreviewer(Previewer):
+    """A schema drawn to a PNG on the server after its scripts and external references are removed."""
+
+    kind = "svg"
+    template = "evidence/previews/_image.html"
+    has_thumbnail = True
+
+    def can_preview(self, version: EvidenceVersion) -> bool:
+        return version.size <= SVG_PREVIEW_MAX_BYTES and pdftoppm() is not None
+
+
+class DocumentPreviewer(Previewer):
+    """A Word or OpenDocument text shown as pages: headings, paragraphs, lists and tables, escaped."""
+
+    kind = "document"
+    template = "evidence/previews/_document.html"
+
+    def can_preview(self, version: EvidenceVersion) -> bool:
+        return version.size <= DOCUMENT_PREVIEW_MAX_BYTES
+
+    def context(self, version: EvidenceVersion) -> dict[str, Any]:
+        try:
+            document = document_preview(version)
+        except StoredElsewhere as error:
+            return {"unavailable": True, "refused": str(error)}
+        except StorageError as error:
+            current_app.logger.warning("Document preview of version %s unavailable: %s", version.id, error)
+            return {"unavailable": True}
+        except (RenderError, ValueError) as error:
+            current_app.logger.warning("No document preview for version %s: %s", version.id, error)
+            return {"unavailable": True, "unreadable": True}
+        return {"document": document, "unavailable": False}
+
+
 class IconPreviewer(Previewer):
     """Everything else: a typed icon, the size and a download link."""
 
@@ -123,7 +162,10 @@ class IconPreviewer(Previewer):
 
 ICON = IconPreviewer()
 # By the names the file-type registry gives (FileType.previewer).
-PREVIEWERS: dict[str, Previewer] = {"image": ImagePreviewer(), "text": TextPreviewer(), "pdf": PdfPreviewer(), "icon": ICON}
+PREVIEWERS: dict[str, Previewer] = {
+    "image": ImagePreviewer(), "text": TextPreviewer(), "pdf": PdfPreviewer(), "svg": SvgPreviewer(),
+    "document": DocumentPreviewer(), "icon": ICON,
+}
 
 
 def file_type(version: EvidenceVersion) -> FileType:
@@ -264,6 +306,19 @@ def image_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
             return _png(image)
 
 
+def svg_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
+    """The sanitised schema drawn to a PNG (evidence/rendering.svg_to_png)."""
+    with _spool(version, SVG_PREVIEW_MAX_BYTES) as source:
+        return svg_to_png(source.read(), max_side)
+
+
+def document_preview(version: EvidenceVersion) -> DocumentPages:
+    """The pages of a Word (.docx) or OpenDocument (.odt) version (evidence/rendering.document_pages)."""
+    kind = "odt" if extension_of(version.filename) == "odt" else "docx"
+    with _spool(version, DOCUMENT_PREVIEW_MAX_BYTES) as source:
+        return document_pages(source.read(), kind)
+
+
 def pdf_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
     """The first page rendered by poppler's pdftoppm, in a time- and memory-limited process."""
     program = pdftoppm()
@@ -291,6 +346,8 @@ def thumbnail(version: EvidenceVersion, max_side: int) -> bytes | None:
     try:
         if previewer.kind == "image":
             return image_thumbnail(version, max_side)
+        if previewer.kind == "svg":
+            return svg_thumbnail(version, max_side)
         return pdf_thumbnail(version, max_side)
     except StorageError:
         raise
