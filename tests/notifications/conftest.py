@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) for the mail tests, and the app pointed at it.
 
 `smtp_server.messages` holds every message received (email.message.EmailMessage, parsed),
-`smtp_server.refuse = True` makes it answer every message with a temporary failure.
+`smtp_server.refuse = True` makes it answer every message with a temporary failure,
+`smtp_server.refuse_next = n` only the next n.
 """
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ class Recorder:
         self.messages: list[email.message.EmailMessage] = []
         self.attempts = 0
         self.refuse = False
+        self.refuse_next = 0  # refuse this many messages, then accept
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.attempts += 1
-            if self.refuse:
+            if self.refuse or self.refuse_next > 0:
+                self.refuse_next = max(0, self.refuse_next - 1)
                 return "451 4.3.0 Essayez plus tard"
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
