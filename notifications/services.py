@@ -86,6 +86,7 @@ def notify(
     """Write a mail of `kind` to `user` as they chose: queued now, kept for the digest, or not at
     all (None). `attachments`: [{"filename", "media_type", "content" (text)}]."""
     kind = MailKind(kind).value
+    subject = " ".join(subject.split())  # one line: a header never carries a line break
     delivery = delivery_of(user, kind)
     if delivery == Delivery.NONE or not user.email:
         return None

@@ -147,6 +147,9 @@
     data.append("csrf_token", token);
     const fileId = form.querySelector("input[name=file_id]");
     if (fileId) data.append("file_id", fileId.value);
+    // A new version of another kind is recorded once confirmed (the server answered 409 first).
+    const confirmBox = form.querySelector("input[name=confirm_kind]");
+    if (upload.confirmKind || (confirmBox && confirmBox.checked)) data.append("confirm_kind", "1");
     data.append("files", upload.file, upload.file.name);
 
     const xhr = new XMLHttpRequest();
@@ -176,6 +179,13 @@
           queueOf(form).stored += 1;
           form.dispatchEvent(new CustomEvent("evidence:uploaded", { bubbles: true, detail: { evidenceId: form.dataset.evidenceId } }));
         }
+      } else if (xhr.status === 409) {
+        // Another kind than the current version: "Réessayer" now sends it with the confirmation.
+        upload.confirmKind = true;
+        upload.retry.textContent = "Confirmer";
+        upload.retry.setAttribute("aria-label", "Confirmer la nouvelle version " + upload.file.name);
+        setState(upload, "failed", (message || "Ce fichier n'est pas du même type que la version actuelle.") +
+          " Choisissez « Confirmer » pour l'enregistrer quand même.");
       } else if (xhr.status === 413 || xhr.status === 422) {
         // The file itself is refused: retrying the same file would not help, but stays possible.
         setState(upload, "failed", message || "« " + upload.file.name + " » a été refusé.");
