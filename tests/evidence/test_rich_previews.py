@@ -194,3 +194,11 @@ def test_a_word_file_with_entities_or_broken_xml_is_never_expanded(workspace):
             archive.writestr(item.filename, data[: len(data) // 2] if item.filename == "word/document.xml" else data)
     version = uploaded(workspace, broken.getvalue(), "casse.docx")
     assert "le document n'a pas pu être lu" in fragment(workspace, version)
+
+
+def test_nested_entities_are_never_expanded():
+    laughs = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+              '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+              '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&lol3;</text></svg>').encode()
+    clean = sanitize_svg(laughs)
+    assert b"lol" not in clean and b"ENTITY" not in clean
