@@ -55,6 +55,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "http://127.0.0.1:5000", "Address users reach the app at, used in links printed by commands."),
     Setting("TRUSTED_PROXIES", "0", "How many reverse proxies in front of the app append to `X-Forwarded-For` (and set `X-Forwarded-Proto`); 0 ignores those headers. The login throttle keys on the address they report."),
     Setting("UPLOAD_IDLE_TIMEOUT", "30", "Seconds an upload may go without receiving a byte before it is abandoned (nothing is kept)."),
+    Setting("CREDENTIALS_KEY_FILE", "instance/credentials/issuer-ed25519.pem", "Private Ed25519 key signing the Open Badges credentials (PEM, created by `flask credentials generate`, replaced by `flask credentials rotate`); never stored in the database."),
+    Setting("HOLDER_IDENTITY_KEY", "", "Fernet key (urlsafe base64 of 32 bytes) encrypting holders' civil identity for the CDC declaration; empty derives one from `SECRET_KEY`."),
+    Setting("HOLDER_IDENTITY_RETENTION_MONTHS", "12", "Months a holder's identity is kept after the Caisse des Dépôts accepted their declaration, then purged."),
     Setting("PROBATIO_ENV", "development", "`development` or `production` (production demands a strong secret key, marks cookies secure and sends Strict-Transport-Security: serve it over HTTPS)."),
 )
 
@@ -183,6 +186,9 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "ALLOW_ARCHIVES": _bool("ALLOW_ARCHIVES", raw["ALLOW_ARCHIVES"]),
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"], minimum=0),
+        "CREDENTIALS_KEY_FILE": path("CREDENTIALS_KEY_FILE"),
+        "HOLDER_IDENTITY_KEY": raw["HOLDER_IDENTITY_KEY"].strip(),
+        "HOLDER_IDENTITY_RETENTION_MONTHS": _int("HOLDER_IDENTITY_RETENTION_MONTHS", raw["HOLDER_IDENTITY_RETENTION_MONTHS"]),
         "UPLOAD_IDLE_TIMEOUT": _positive_float("UPLOAD_IDLE_TIMEOUT", raw["UPLOAD_IDLE_TIMEOUT"]),
         # Werkzeug enforces this before a view runs; uploads stream below it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
