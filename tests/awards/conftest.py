@@ -35,3 +35,13 @@ def signed_jury(jury):
     deliberate(jury)
     sign(jury)
     return jury
+
+
+@pytest.fixture()
+def issuer_key(app_ctx, tmp_path, monkeypatch):
+    """The issuer's signing key, created by `flask credentials generate` in a folder of this test."""
+    path = tmp_path / "cles" / "issuer-ed25519.pem"
+    monkeypatch.setitem(app_ctx.config, "CREDENTIALS_KEY_FILE", str(path))
+    result = app_ctx.test_cli_runner().invoke(args=["credentials", "generate"])
+    assert result.exit_code == 0, result.output
+    return path
