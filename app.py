@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import views as accounts_views
     from accounts.policy import enforce_endpoint_access
     from awards import cli as awards_cli
+    from awards.accrochage import views as accrochage_views
     from awards import views as awards_views
     from dashboard import demo
     from dashboard import views as dashboard_views
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
-        awards_views.bp, awards_cli.cli,
+        awards_views.bp, awards_cli.cli, awards_cli.accrochage_cli, accrochage_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -55,6 +55,7 @@ class Permission(enum.StrEnum):
     VIEW_RESULTS = "results.view"
     DOWNLOAD_RESULTS = "results.download"
     MANAGE_AWARDS = "awards.manage"
+    DECLARE_IDENTITY = "awards.identity.declare"
 
 
 # Which roles hold a permission at all; object rules may narrow it further per target.
@@ -94,6 +95,8 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # The relevé (every juror's verdicts and comments) and attestations: the candidate and admins.
     Permission.DOWNLOAD_RESULTS: frozenset({Role.CANDIDATE, Role.ADMIN}),
     Permission.MANAGE_AWARDS: frozenset({Role.ADMIN}),
+    # A holder gives their identity for the CDC declaration (and only a holder: checked by the service).
+    Permission.DECLARE_IDENTITY: frozenset({Role.CANDIDATE}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

@@ -21,8 +21,18 @@ AUDIT_ACTIONS = {
     "attestation.downloaded": "Attestation de bloc téléchargée",
     "credential.issued": "Badge numérique émis",
     "credential.revoked": "Badge numérique révoqué",
+    "accrochage.settings": "Paramètres Caisse des Dépôts enregistrés",
+    "accrochage.identity": "Identité d'un titulaire enregistrée",
+    "accrochage.prepared": "Déclaration Caisse des Dépôts préparée",
+    "accrochage.downloaded": "Déclaration Caisse des Dépôts téléchargée",
+    "accrochage.sent": "Déclaration Caisse des Dépôts envoyée",
+    "accrochage.outcome": "Retour de la Caisse des Dépôts enregistré",
+    "accrochage.purged": "Identités de titulaires supprimées",
 }
-AUDIT_OBJECTS = {"results": "Résultats d'un candidat", "credential": "Badge numérique"}
+AUDIT_OBJECTS = {
+    "results": "Résultats d'un candidat", "credential": "Badge numérique",
+    "accrochage": "Déclaration Caisse des Dépôts", "holder": "Titulaire",
+}
 
 
 def init_awards(app) -> None:

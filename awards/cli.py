@@ -36,3 +36,14 @@ def list_keys() -> None:
     for key in published_keys():
         state = f"retirée le {key.retired_at:%d/%m/%Y}" if key.retired_at else "en service"
         click.echo(f"{key.kid}  {state}")
+
+
+accrochage_cli = Blueprint("accrochage", __name__, cli_group="accrochage")
+
+
+@accrochage_cli.cli.command("purge")
+def purge() -> None:
+    """Delete the holder identities whose retention after the CDC's acceptance has passed."""
+    from awards.accrochage.services import purge_identities
+
+    click.echo(f"Identités supprimées : {purge_identities()}.")

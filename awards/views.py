@@ -15,6 +15,7 @@ from grading.models import SessionAssignment
 
 from awards import credentials as creds
 from awards import keys
+from awards.accrochage import services as accrochage
 from awards.attestation import attestation_filename, build_attestation
 from awards.releve import build_releve, releve_filename
 from awards.results import published, results_of, signed_assignments
@@ -35,7 +36,11 @@ def _published_assignment(assignment_id: int, permission: Permission) -> Session
 def index():
     own = signed_assignments(candidate=current_user) if current_user.has_role(Role.CANDIDATE) else []
     tutored = signed_assignments(tutor=current_user) if current_user.has_role(Role.TUTOR) else []
-    return render_template("awards/index.html", own=[results_of(a) for a in own], tutored=[results_of(a) for a in tutored])
+    # Holders are asked for their identity, for the declaration to the Caisse des Dépôts.
+    lineages = {a.session.certification.lineage for a in own}
+    holder_of = sorted(lineage for lineage in lineages if accrochage.holder(current_user, lineage) is not None)
+    return render_template("awards/index.html", own=[results_of(a) for a in own], tutored=[results_of(a) for a in tutored],
+                           holder_of=holder_of)
 
 
 @bp.route("/resultats/<int:assignment_id>")

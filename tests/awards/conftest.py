@@ -3,6 +3,8 @@ president decided every bloc (BC01 validated, BC02 not validated) with a note ke
 candidate's documents, and every member confirmed."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from extensions import db
@@ -45,3 +47,29 @@ def issuer_key(app_ctx, tmp_path, monkeypatch):
     result = app_ctx.test_cli_runner().invoke(args=["credentials", "generate"])
     assert result.exit_code == 0, result.output
     return path
+
+
+def certify_all(jury, *candidates) -> list:
+    """Every bloc validated for the jury's candidate and `candidates` (each a new assignment), minutes signed.
+    Returns the assignments, the jury's own first."""
+    from grading import assessments, sessions, slots
+
+    extra = []
+    for candidate in candidates:
+        submission = factories.make_submission(candidate, jury.certification, tutors=[jury.tutor])
+        assignment = sessions.assign_submission(jury.session, submission, actor=jury.admin)
+        slots.plan_slot(assignment, factories.SESSION_START + timedelta(hours=len(extra) + 1), actor=jury.admin)
+        extra.append(assignment)
+    factories.hold_interview(jury)
+    assignments = [jury.assignment, *extra]
+    for assignment in assignments:
+        for juror in (jury.juror, jury.president):
+            for criterion in jury.criteria:
+                assessments.record_verdict(assignment, juror, criterion.id, "acquired", f"Avis de {juror.full_name}")
+            assessments.submit_grid(assignment, juror)
+    decisions.start_deliberation(jury.session, actor=jury.president)
+    for assignment in assignments:
+        for bloc in jury.session.blocs:
+            decisions.decide(assignment, bloc, "validated", f"Bloc {bloc.code} démontré", actor=jury.president)
+    sign(jury)
+    return assignments
