@@ -38,7 +38,7 @@ def list_keys() -> None:
         click.echo(f"{key.kid}  {state}")
 
 
-accrochage_cli = Blueprint("accrochage", __name__, cli_group="accrochage")
+accrochage_cli = Blueprint("accrochage_cli", __name__, cli_group="accrochage")
 
 
 @accrochage_cli.cli.command("purge")

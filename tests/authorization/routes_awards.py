@@ -1,4 +1,4 @@
-from tests.authorization.cases import EVERYONE, Case, expect
+from tests.authorization.cases import ADMIN_ONLY, EVERYONE, Case, expect
 
 UNKNOWN_UID = "00000000-0000-4000-8000-000000000000"
 
@@ -19,4 +19,30 @@ ROUTES = {
     "awards.credential_token": Case("GET", lambda w: f"/badges/{UNKNOWN_UID}.jwt", expect(404, 404, 404, 404, 404)),
     "awards.verify_page": Case("GET", lambda w: f"/badges/{UNKNOWN_UID}", expect(404, 404, 404, 404, 404)),
     "awards.verify_token": Case("GET", lambda w: "/badges/verifier", EVERYONE),
+    # The declaration to the Caisse des Dépôts: administrators; the world holds no holder yet.
+    "accrochage.index": Case("GET", lambda w: "/admin/accrochage", ADMIN_ONLY),
+    "accrochage.lineage_page": Case("GET", lambda w: f"/admin/accrochage/{w['certification'].lineage}", ADMIN_ONLY),
+    "accrochage.save_settings": Case(
+        "POST", lambda w: f"/admin/accrochage/{w['certification'].lineage}/parametres", expect(302, 403, 403, 403, 303),
+        data=lambda w: {"client_id": "court"},
+    ),
+    "accrochage.admin_identity": Case(
+        "GET", lambda w: f"/admin/accrochage/{w['certification'].lineage}/titulaires/{w['users']['candidate'].id}",
+        expect(302, 403, 403, 403, 404),
+    ),
+    # Only holders give their identity: the world's candidate did not obtain the certification.
+    "accrochage.my_identity": Case(
+        "GET", lambda w: f"/resultats/identite/{w['certification'].lineage}", expect(302, 404, 403, 403, 403)
+    ),
+    "accrochage.prepare": Case(
+        "POST", lambda w: f"/admin/accrochage/{w['certification'].lineage}/declarations", expect(302, 403, 403, 403, 303)
+    ),
+    "accrochage.download": Case("GET", lambda w: "/admin/accrochage/declarations/999999.xml", expect(302, 403, 403, 403, 404)),
+    "accrochage.mark_sent": Case(
+        "POST", lambda w: "/admin/accrochage/declarations/999999/envoi", expect(302, 403, 403, 403, 404)
+    ),
+    "accrochage.record_outcome": Case(
+        "POST", lambda w: "/admin/accrochage/passages/999999/retour", expect(302, 403, 403, 403, 404),
+        data=lambda w: {"outcome": "accepted"},
+    ),
 }
