@@ -12,9 +12,10 @@ from awards.results import results_of, signed_assignments
 
 
 def result_notices(user) -> Markup | None:
-    if not user.has_role(Role.CANDIDATE):
+    """Candidates: their signed results; tutors: their candidates'; admins: the CDC declarations."""
+    results = [results_of(a) for a in signed_assignments(candidate=user)] if user.has_role(Role.CANDIDATE) else []
+    tutored = [results_of(a) for a in signed_assignments(tutor=user)] if user.has_role(Role.TUTOR) else []
+    admin = user.has_role(Role.ADMIN)
+    if not (results or tutored or admin):
         return None
-    results = [results_of(a) for a in signed_assignments(candidate=user)]
-    if not results:
-        return None
-    return Markup(render_template("awards/_notices.html", results=results))
+    return Markup(render_template("awards/_notices.html", results=results, tutored=tutored, admin=admin))
