@@ -183,3 +183,17 @@ def test_settings_are_checked(jury, client_for):
                                                    "certification_code": ""}, token_from=url, follow_redirects=True)
     assert "exactement 8 caractères" in response.text and "RNCP ou RS" in response.text
     assert services.settings_of(lineage) is None
+
+
+def test_the_daily_task_purges_identities_past_their_retention(jury, make_user):
+    from awards.tasks import purge_holder_identities
+
+    holders = _world(jury, make_user)
+    lineage = jury.certification.lineage
+    from awards.accrochage.identity import Identity
+
+    row = services.save_identity(holders[0], lineage, Identity(**IDENTITIES["Camille Candidate"]), actor=jury.admin)
+    row.purge_after = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert purge_holder_identities.call_local() == {"purged": 1}
+    assert services.identity_row(holders[0], lineage) is None
