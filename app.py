@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_template_helpers(app)
     _register_submission_sections(app)
 
+    from awards import init_awards
+
+    init_awards(app)  # its audit vocabulary and the dashboard's result notices
+
     from core.errors import register_error_handlers
     from jobs.services import bind_app
     from notifications.subscribers import init_notifications
@@ -60,6 +64,7 @@ def _import_models() -> None:
     import jobs.models  # noqa: F401
     import notifications.models  # noqa: F401
     import portfolio.models  # noqa: F401
+    import awards.models  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:
@@ -93,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import cli as accounts_cli
     from accounts import views as accounts_views
     from accounts.policy import enforce_endpoint_access
+    from awards import cli as awards_cli
+    from awards.accrochage import views as accrochage_views
+    from awards import views as awards_views
     from dashboard import demo
     from dashboard import views as dashboard_views
     from evidence.views import files as evidence_file_views
@@ -115,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
         notification_views.bp,
+        awards_views.bp, awards_cli.cli, awards_cli.accrochage_cli, accrochage_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

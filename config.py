@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_MAX_ATTEMPTS", "4", "Times a mail is tried before it is marked failed and shown to admins (`/admin/courriels`)."),
     Setting("MAIL_RETRY_SECONDS", "60", "Seconds before the first retry of a mail; each further retry waits that much longer."),
     Setting("MAIL_DIGEST_HOUR", "7", "Hour (Europe/Paris) at which daily digests are sent."),
+    Setting("CREDENTIALS_KEY_FILE", "instance/credentials/issuer-ed25519.pem", "Private Ed25519 key signing the Open Badges credentials (PEM, created by `flask credentials generate`, replaced by `flask credentials rotate`); never stored in the database."),
+    Setting("HOLDER_IDENTITY_KEY", "", "Fernet key (urlsafe base64 of 32 bytes) encrypting holders' civil identity for the CDC declaration; empty derives one from `SECRET_KEY`."),
+    Setting("HOLDER_IDENTITY_RETENTION_MONTHS", "12", "Months a holder's identity is kept after the Caisse des Dépôts accepted their declaration, then purged."),
     Setting("PROBATIO_ENV", "development", "`development` or `production` (production demands a strong secret key, marks cookies secure and sends Strict-Transport-Security: serve it over HTTPS)."),
 )
 
@@ -203,6 +206,9 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "ALLOW_ARCHIVES": _bool("ALLOW_ARCHIVES", raw["ALLOW_ARCHIVES"]),
         "PUBLIC_URL": raw["PUBLIC_URL"].rstrip("/"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"], minimum=0),
+        "CREDENTIALS_KEY_FILE": path("CREDENTIALS_KEY_FILE"),
+        "HOLDER_IDENTITY_KEY": raw["HOLDER_IDENTITY_KEY"].strip(),
+        "HOLDER_IDENTITY_RETENTION_MONTHS": _int("HOLDER_IDENTITY_RETENTION_MONTHS", raw["HOLDER_IDENTITY_RETENTION_MONTHS"]),
         "UPLOAD_IDLE_TIMEOUT": _positive_float("UPLOAD_IDLE_TIMEOUT", raw["UPLOAD_IDLE_TIMEOUT"]),
         "MAIL_URL": _mail_url(raw["MAIL_URL"].strip()),
         "MAIL_FROM": raw["MAIL_FROM"].strip(),

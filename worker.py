@@ -4,6 +4,7 @@ Like app.py, this is wiring only, at the top of the import graph: it imports eve
 declares tasks (so the consumer knows all of them), builds the application from the environment
 and binds it, so that each task runs inside its application context.
 """
+import awards.tasks  # noqa: F401
 import exports.tasks  # noqa: F401
 import jobs.tasks  # noqa: F401
 import notifications.tasks  # noqa: F401

@@ -51,6 +51,11 @@ class Permission(enum.StrEnum):
     CONFIRM_MINUTES = "jury.minutes.confirm"
     VIEW_ACCOMMODATION = "accommodation.view"
     VIEW_AUDIT = "audit.view"
+    # After the jury (awards): results, relevé and attestations, the CDC declaration.
+    VIEW_RESULTS = "results.view"
+    DOWNLOAD_RESULTS = "results.download"
+    MANAGE_AWARDS = "awards.manage"
+    DECLARE_IDENTITY = "awards.identity.declare"
 
 
 # Which roles hold a permission at all; object rules may narrow it further per target.
@@ -85,6 +90,13 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.CONFIRM_MINUTES: frozenset({Role.JUROR}),
     Permission.VIEW_ACCOMMODATION: frozenset({Role.JUROR, Role.ADMIN}),
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    # Signed results: the candidate, their tutors (decisions only) and admins.
+    Permission.VIEW_RESULTS: frozenset({Role.CANDIDATE, Role.TUTOR, Role.ADMIN}),
+    # The relevé (every juror's verdicts and comments) and attestations: the candidate and admins.
+    Permission.DOWNLOAD_RESULTS: frozenset({Role.CANDIDATE, Role.ADMIN}),
+    Permission.MANAGE_AWARDS: frozenset({Role.ADMIN}),
+    # A holder gives their identity for the CDC declaration (and only a holder: checked by the service).
+    Permission.DECLARE_IDENTITY: frozenset({Role.CANDIDATE}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]
@@ -147,6 +159,8 @@ OBJECT_PERMISSIONS = frozenset(
         Permission.DELIBERATE,
         Permission.CONFIRM_MINUTES,
         Permission.VIEW_ACCOMMODATION,
+        Permission.VIEW_RESULTS,
+        Permission.DOWNLOAD_RESULTS,
     }
 )
 

@@ -158,3 +158,18 @@ def confirm_minutes(user, session: JurySession) -> bool:
 def view_accommodation(user, accommodation: Accommodation) -> bool:
     # Sensitive: admins, and the jurors of a session examining this candidate; nobody else.
     return user.has_role(Role.ADMIN) or judges_candidate(user, accommodation.candidate_id)
+
+
+# --- results (awards) ----------------------------------------------------------------------------
+
+@object_rule(Permission.VIEW_RESULTS, SessionAssignment)
+def view_results(user, assignment: SessionAssignment) -> bool:
+    # The bloc decisions: the candidate, their tutors and admins.
+    portfolio = assignment.submission.portfolio
+    return user.has_role(Role.ADMIN) or portfolio.candidate_id == user.id or _is_tutor_of(user, portfolio)
+
+
+@object_rule(Permission.DOWNLOAD_RESULTS, SessionAssignment)
+def download_results(user, assignment: SessionAssignment) -> bool:
+    # Every juror's verdicts and comments concern the candidate alone: never their tutors.
+    return user.has_role(Role.ADMIN) or assignment.submission.portfolio.candidate_id == user.id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
 from flask_login import current_user
 
 from accounts.models import Role
@@ -35,6 +35,9 @@ def home():
     if current_user.has_role(Role.CANDIDATE):
         # Only what signed minutes say: nothing shows before every member has confirmed.
         context["jury_results"] = [r for r in jury_decisions.candidate_results(current_user) if r.decided]
+    # Notices from packages above this one (e.g. results once minutes are signed), wired in app.py.
+    notices = (provider(current_user) for provider in current_app.extensions.get("dashboard_notices", []))
+    context["notices"] = [notice for notice in notices if notice]
     return render_template("dashboard/dashboard.html", **context)
 
 

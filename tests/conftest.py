@@ -135,6 +135,8 @@ def app(tmp_path_factory):
         "MAIL_DIR": str(root / "mail"),  # mails as .eml files unless a test sets MAIL_URL
         # The index follows the database only in the tests that ask for it (tests/search).
         "SEARCH_SYNC": "off",
+        # No signing key unless a test creates one (tests/awards): never the developer's.
+        "CREDENTIALS_KEY_FILE": str(root / "credentials" / "issuer-ed25519.pem"),
     }
     if os.environ.get("STORAGE_BACKEND", "local") == "local":
         config["STORAGE_DIR"] = str(root / "objects")
