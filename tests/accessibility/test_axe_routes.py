@@ -1,6 +1,7 @@
 """axe-core over every GET route of the authorization table, as each role: 0 serious or critical
-violation (WCAG 2.1 A and AA). Error pages (403, 404) are audited too; files and scripts are not
-pages and are left out by their content type."""
+violation (WCAG 2.1 A and AA), on a 390 px wide screen (a phone) where no page may scroll sideways.
+Error pages (403, 404) are audited too; files and scripts are not pages and are left out by their
+content type."""
 from __future__ import annotations
 
 import importlib
@@ -26,6 +27,8 @@ def _get_routes() -> dict:
 
 
 GET_ROUTES = _get_routes()
+PHONE = {"width": 390, "height": 844}
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture()
@@ -33,7 +36,7 @@ def role_context(chromium, live_server, app_ctx):
     contexts = []
 
     def open_context():
-        context = chromium.new_context(base_url=live_server, locale="fr-FR")
+        context = chromium.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE)
         context.set_default_timeout(15_000)
         if not install_axe(context):
             pytest.skip("axe-core is not installed (npm ci)")
@@ -51,7 +54,7 @@ def test_every_page_passes_axe(role, world, role_context, log_in):
     page = context.new_page()
     if role != "anonymous":
         log_in(page, world["users"][role])
-    audited, found, seen = 0, [], set()
+    audited, found, seen, wide = 0, [], set(), []
     for endpoint, case in sorted(GET_ROUTES.items()):
         url = case.url(world)
         probe = context.request.get(url, max_redirects=0)
@@ -67,8 +70,12 @@ def test_every_page_passes_axe(role, world, role_context, log_in):
         audited += 1
         if violations:
             found.append((f"{endpoint} {url}", violations))
+        overflow = page.evaluate(SIDEWAYS)
+        if overflow > 0:
+            wide.append(f"{endpoint} {url}: {overflow} px de trop")
     assert audited >= 1
     assert not found, "\n" + describe_violations(found)
+    assert not wide, "défilement horizontal à 390 px :\n" + "\n".join(wide)
 
 
 def test_the_audit_sees_a_violation(page, axe_audit):
