@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from accounts import cli as accounts_cli
     from accounts import views as accounts_views
     from accounts.policy import enforce_endpoint_access
+    from dashboard import accessibility as accessibility_views
     from dashboard import demo
     from dashboard import views as dashboard_views
     from evidence.views import files as evidence_file_views
@@ -106,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from storage import cli as storage_cli
 
     blueprints = (
-        dashboard_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
+        dashboard_views.bp, accessibility_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,

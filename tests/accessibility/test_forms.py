@@ -95,3 +95,11 @@ def test_builtin_messages_are_french(app_ctx):
         form = Probe(formdata=MultiDict({"number": "douze"}))
         form.validate()
     assert form.number.errors == ["N'est pas un entier valide."]
+
+
+def test_the_accessibility_statement_is_public_and_linked_from_every_page(client):
+    statement = client.get("/accessibilite")
+    assert statement.status_code == 200
+    assert "Déclaration d'accessibilité" in statement.text and "partiellement conforme" in statement.text
+    assert "axe-core" in statement.text and "390 pixels" in statement.text
+    assert 'href="/accessibilite"' in client.get("/connexion").text
