@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from accounts.policy import Permission, authorize, may, requires
 from extensions import db
@@ -65,9 +66,14 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
         for evaluation in bloc.evaluations
         for d in evaluation.deliverables
     ]
+    others = db.session.scalars(select(Evidence).where(
+        Evidence.portfolio_id == portfolio.id, Evidence.id != evidence.id, Evidence.deleted_at.is_(None)
+    )).all()
     context = {
         "evidence": evidence,
         "portfolio": portfolio,
+        # Deliverables other evidence already provides: the checklist folds them under "voir tout".
+        "met_elsewhere": {d.id for other in others for d in other.deliverables},
         "claims": sorted(evidence.claims, key=lambda c: c.criterion.key),
         "threads": services.comment_threads(evidence),
         "claim_form": ClaimForm(),
