@@ -141,7 +141,10 @@ def _register_submission_sections(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from accounts.models import Role
     from accounts.policy import Permission, may
+    from core.formats import format_date, format_number
     from core.timeutil import format_paris
 
     app.jinja_env.filters["paris"] = format_paris
+    app.jinja_env.filters["nombre"] = format_number
+    app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals.update(may=may, Permission=Permission, Role=Role)
