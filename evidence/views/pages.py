@@ -57,7 +57,7 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
     portfolio = evidence.portfolio
     comment_form = CommentForm()
     comment_form.claim_id.choices = [("", "Toute la preuve")] + [
-        (str(c.id), f"{c.criterion.code} — {c.criterion.text[:80]}") for c in evidence.claims
+        (str(c.id), f"{c.criterion.label} — {c.criterion.text[:80]}") for c in evidence.claims
     ]
     deliverables_form = DeliverablesForm(deliverables=[d.id for d in evidence.deliverables])
     deliverables_form.deliverables.choices = [
@@ -157,7 +157,7 @@ def add_claim(evidence_id: int):
         except services.EvidenceError as error:
             flash(str(error), "error")
         else:
-            flash(f"Preuve rattachée au critère {claim.criterion.code}.", "success")
+            flash(f"Preuve rattachée au critère {claim.criterion.label}.", "success")
     else:
         for errors in form.errors.values():
             for message in errors:

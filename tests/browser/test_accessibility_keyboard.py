@@ -108,3 +108,20 @@ def test_the_juror_grades_and_hands_in_with_the_keyboard(page, jury, password):
     page.get_by_text("Grille remise : elle ne peut plus être modifiée.").wait_for()
     grid = db.session.scalar(select(GridSubmission).where(GridSubmission.juror_id == jury.juror.id))
     assert grid is not None
+
+
+def test_a_criterion_shows_its_text_on_keyboard_focus(page, make_user, password, client_for):
+    candidate = make_user(Role.CANDIDATE)
+    tutor = make_user(Role.TUTOR)
+    portfolio = factories.make_portfolio(candidate, tutors=[tutor])
+    evidence = factories.make_evidence(portfolio)
+    claim = factories.claim(evidence, portfolio.certification.blocs[0].evaluations[0].criteria[0])
+    client_for(tutor).submit(f"/preuves/{evidence.id}/commentaires", {"body": "Précisez.", "claim_id": str(claim.id)},
+                             token_from=f"/preuves/{evidence.id}")
+    keyboard_log_in(page, candidate, password)
+    page.goto(f"/preuves/{evidence.id}")
+    tip = page.locator(".comment .criterion-tip").first
+    assert tip.bounding_box()["width"] <= 1  # folded away until asked for
+    tab_to(page, "BC01 · CE1")
+    assert tip.bounding_box()["width"] > 100
+    assert "Critère 1 du bloc 1" in tip.inner_text()
