@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from awards import cli as awards_cli
     from awards.accrochage import views as accrochage_views
     from awards import views as awards_views
+    from dashboard import accessibility as accessibility_views
     from dashboard import demo
     from dashboard import views as dashboard_views
     from evidence.views import files as evidence_file_views
@@ -118,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from storage import cli as storage_cli
 
     blueprints = (
-        dashboard_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
+        dashboard_views.bp, accessibility_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
         evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, job_views.bp,
@@ -154,7 +155,10 @@ def _register_submission_sections(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from accounts.models import Role
     from accounts.policy import Permission, may
+    from core.formats import format_date, format_number
     from core.timeutil import format_paris
 
     app.jinja_env.filters["paris"] = format_paris
+    app.jinja_env.filters["nombre"] = format_number
+    app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals.update(may=may, Permission=Permission, Role=Role)

@@ -1,19 +1,18 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Email, Length
 
-from core.forms import CheckboxListField
+from core.forms import CheckboxListField, FrenchForm
 
 from accounts.models import ROLE_LABELS
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FrenchForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
     password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
 
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(FrenchForm):
     full_name = StringField("Nom complet", validators=[DataRequired("Le nom complet est obligatoire."), Length(max=200)])
     email = EmailField(
         "Adresse e-mail",
@@ -26,7 +25,7 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(FrenchForm):
     password = PasswordField(
         "Nouveau mot de passe (12 caractères au moins)",
         validators=[DataRequired("Choisissez un mot de passe."), Length(min=12, message="12 caractères au moins.")],
@@ -37,5 +36,5 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(FrenchForm):
     """A form with only the CSRF token, for buttons that post an action."""

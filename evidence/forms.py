@@ -1,14 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.forms import CheckboxListField
+from core.forms import CheckboxListField, FrenchForm
 
 from evidence.models import AcquisitionContext
 from evidence.services import EvidenceFields
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(FrenchForm):
     title = StringField("Titre", validators=[DataRequired("Le titre est obligatoire."), Length(max=300)])
     description = TextAreaField(
         "Description : ce qui a été fait, par qui, avec quels outils", validators=[Length(max=20_000)]
@@ -29,7 +28,7 @@ class EvidenceForm(FlaskForm):
         )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(FrenchForm):
     criterion_id = IntegerField("Critère", validators=[DataRequired("Choisissez un critère.")])
     justification = TextAreaField(
         "Justification : en quoi cette preuve démontre le critère",
@@ -37,19 +36,19 @@ class ClaimForm(FlaskForm):
     )
 
 
-class JustificationForm(FlaskForm):
+class JustificationForm(FrenchForm):
     justification = TextAreaField("Justification", validators=[DataRequired("La justification est obligatoire."), Length(max=10_000)])
 
 
-class DeliverablesForm(FlaskForm):
+class DeliverablesForm(FrenchForm):
     deliverables = CheckboxListField("Livrables fournis par cette preuve", coerce=int, validators=[Optional()])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(FrenchForm):
     body = TextAreaField("Commentaire", validators=[DataRequired("Le commentaire est vide."), Length(max=10_000)])
     parent_id = HiddenField()
     claim_id = SelectField("Critère concerné (facultatif)", coerce=str, choices=[("", "Toute la preuve")], validate_choice=False)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(FrenchForm):
     status = HiddenField(validators=[DataRequired()])

@@ -31,7 +31,7 @@ class ClaimAlreadyTagged(EvidenceError):
         self.claim = claim
         self.justification = justification
         super().__init__(
-            f"Cette preuve est déjà rattachée au critère {claim.criterion.code} : "
+            f"Cette preuve est déjà rattachée au critère {claim.criterion.label} : "
             "choisissez de remplacer la justification ou de garder l'ancienne."
         )
 

@@ -116,7 +116,7 @@ def gradable_criterion(assignment: SessionAssignment, criterion_id: int) -> Crit
     bloc_ids = {b.id for b in assignment.session.blocs}
     if criterion.certification_id != snapshot_certification or criterion.evaluation.bloc_id not in bloc_ids:
         raise GradingError(
-            f"Le critère {criterion.code} ({criterion.key}) n'appartient pas aux blocs évalués dans cette session "
+            f"Le critère {criterion.label} ({criterion.key}) n'appartient pas aux blocs évalués dans cette session "
             "pour ce dépôt : il ne peut pas être apprécié ici.", 400
         )
     return criterion
@@ -232,7 +232,7 @@ def submit_grid(assignment: SessionAssignment, juror: User) -> GridSubmission:
     mine = assessments_of(assignment, juror.id)
     missing = [c for c in session_criteria(assignment.session) if not (mine.get(c.id) and mine[c.id].verdict)]
     if missing:
-        codes = ", ".join(f"{c.evaluation.bloc.code} {c.code}" for c in missing[:5])
+        codes = ", ".join(c.label for c in missing[:5])
         more = "…" if len(missing) > 5 else ""
         raise GradingError(
             f"Il reste {len(missing)} critère(s) sans appréciation ({codes}{more}). Choisissez « Non évalué » "

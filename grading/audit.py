@@ -18,6 +18,7 @@ from accounts.models import User
 from core.timeutil import format_paris, paris_midnight_utc, utcnow
 from extensions import db
 
+from grading import audit_text
 from grading.models import AuditEvent
 
 ACTION_LABELS = {
@@ -58,6 +59,7 @@ OBJECT_LABELS = {
 
 CSV_HEADERS = (
     "N°", "Date (heure de Paris)", "Auteur", "Action", "Objet", "Identifiant de l'objet", "Session", "Avant", "Après",
+    "Description",
 )
 PER_PAGE = 50
 
@@ -138,6 +140,16 @@ def actors() -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(actor_ids)).order_by(User.full_name)))
 
 
+def sentence(event: AuditEvent) -> str:
+    """The event as a French sentence ("Décision du bloc BC01 : non validé → validé, par …")."""
+    return audit_text.sentence(event, ACTION_LABELS)
+
+
+def changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """The event's recorded values as (field, before, after), labelled in French."""
+    return audit_text.changes(event)
+
+
 def json_text(value: dict | None) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else ""
 
@@ -173,7 +185,7 @@ def export_csv(audit_filter: AuditFilter, batch: int = 500) -> Iterator[str]:
             writer.writerow([
                 e.id, format_paris(e.at, "%d/%m/%Y %H:%M:%S"), _cell(e.actor_name), ACTION_LABELS.get(e.action, e.action),
                 OBJECT_LABELS.get(e.object_type, e.object_type), e.object_id or "", e.session_id or "",
-                _cell(json_text(e.before)), _cell(json_text(e.after)),
+                _cell(json_text(e.before)), _cell(json_text(e.after)), _cell(sentence(e)),
             ])
         last_id = events[-1].id
         yield flush()

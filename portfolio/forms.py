@@ -1,15 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from core.forms import CheckboxListField
+from core.forms import CheckboxListField, FrenchForm
 
 
-class EnrolmentForm(FlaskForm):
+class EnrolmentForm(FrenchForm):
     candidate_id = SelectField("Candidat", coerce=int, validators=[DataRequired("Choisissez un candidat.")])
     certification_id = SelectField("Certification", coerce=int, validators=[DataRequired("Choisissez une certification.")])
     tutor_ids = CheckboxListField("Tuteurs", coerce=int)
 
 
-class TutorsForm(FlaskForm):
+class TutorsForm(FrenchForm):
     tutor_ids = CheckboxListField("Tuteurs", coerce=int)

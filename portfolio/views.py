@@ -15,6 +15,7 @@ from extensions import db
 
 from portfolio import services, submissions
 from portfolio.coverage import CoverageStatus, compute_coverage
+from portfolio.charts import coverage_chart
 from portfolio.forms import EnrolmentForm, TutorsForm
 from portfolio.readiness import readiness_of
 from referentials.models import Certification
@@ -41,6 +42,7 @@ def _coverage_context(portfolio: Portfolio) -> dict:
         "bloc_filter": bloc_filter,
         "status_filter": status_filter if status_filter in {s.value for s in CoverageStatus} else "",
         "statuses": list(CoverageStatus),
+        "coverage_chart": coverage_chart(coverage),
     }
 
 

@@ -150,3 +150,13 @@ class Criterion(db.Model):
     certification: Mapped[Certification] = relationship()
     evaluation: Mapped[Evaluation] = relationship(back_populates="criteria")
     competences: Mapped[list[Competence]] = relationship(secondary=criterion_competences, order_by="Competence.position")
+
+    @property
+    def label(self) -> str:
+        """The criterion's name on screen: "BC01 · CE1", or "BC01 · E2 · CE1" when its code
+        repeats in the bloc (numbering restarts with each evaluation)."""
+        evaluation = self.evaluation
+        bloc = evaluation.bloc
+        same_code = sum(1 for ev in bloc.evaluations for c in ev.criteria if c.code == self.code)
+        parts = (bloc.code, evaluation.code, self.code) if same_code > 1 else (bloc.code, self.code)
+        return " · ".join(part for part in parts if part)

@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FrenchForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ bp = Blueprint("referentials", __name__)
 MAX_REFERENTIAL_BYTES = 5 * 1024 * 1024
 
 
-class ReferentialUploadForm(FlaskForm):
+class ReferentialUploadForm(FrenchForm):
     document = FileField("Document du référentiel (texte RNCP ou REAC, ou fichier YAML exporté)", validators=[FileRequired("Choisissez un fichier.")])
 
 

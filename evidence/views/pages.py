@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from accounts.policy import Permission, authorize, may, requires
 from extensions import db
@@ -56,7 +57,7 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
     portfolio = evidence.portfolio
     comment_form = CommentForm()
     comment_form.claim_id.choices = [("", "Toute la preuve")] + [
-        (str(c.id), f"{c.criterion.code} — {c.criterion.text[:80]}") for c in evidence.claims
+        (str(c.id), f"{c.criterion.label} — {c.criterion.text[:80]}") for c in evidence.claims
     ]
     deliverables_form = DeliverablesForm(deliverables=[d.id for d in evidence.deliverables])
     deliverables_form.deliverables.choices = [
@@ -65,9 +66,14 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
         for evaluation in bloc.evaluations
         for d in evaluation.deliverables
     ]
+    others = db.session.scalars(select(Evidence).where(
+        Evidence.portfolio_id == portfolio.id, Evidence.id != evidence.id, Evidence.deleted_at.is_(None)
+    )).all()
     context = {
         "evidence": evidence,
         "portfolio": portfolio,
+        # Deliverables other evidence already provides: the checklist folds them under "voir tout".
+        "met_elsewhere": {d.id for other in others for d in other.deliverables},
         "claims": sorted(evidence.claims, key=lambda c: c.criterion.key),
         "threads": services.comment_threads(evidence),
         "claim_form": ClaimForm(),
@@ -161,11 +167,11 @@ def add_claim(evidence_id: int):
             flash(str(error), "error")
         else:
             if on_existing == services.KEEP_JUSTIFICATION:
-                flash(f"Justification précédente conservée pour le critère {claim.criterion.code}.", "success")
+                flash(f"Justification précédente conservée pour le critère {claim.criterion.label}.", "success")
             elif on_existing == services.REPLACE_JUSTIFICATION:
-                flash(f"Justification remplacée pour le critère {claim.criterion.code} ; l'ancienne reste dans l'historique.", "success")
+                flash(f"Justification remplacée pour le critère {claim.criterion.label} ; l'ancienne reste dans l'historique.", "success")
             else:
-                flash(f"Preuve rattachée au critère {claim.criterion.code}.", "success")
+                flash(f"Preuve rattachée au critère {claim.criterion.label}.", "success")
     else:
         for errors in form.errors.values():
             for message in errors:

@@ -39,7 +39,8 @@ def events():
     template = "grading/_audit_events.html" if request.htmx else "grading/audit.html"
     return render_template(
         template, form=form, page=page, arguments=arguments,
-        action_labels=audit.ACTION_LABELS, object_labels=audit.OBJECT_LABELS, json_text=audit.json_text,
+        action_labels=audit.ACTION_LABELS, object_labels=audit.OBJECT_LABELS,
+        sentence=audit.sentence, changes=audit.changes,
     )
 
 

@@ -56,7 +56,7 @@ def record_verdict(assignment_id: int, criterion_id: int):
             "grading/_verdict.html", assignment=assignment, criterion=criterion, assessment=assessment,
             locked=False, saved=True, verdicts=list(Verdict),
         )
-    flash(f"Appréciation du critère {criterion.code} enregistrée.", "success")
+    flash(f"Appréciation du critère {criterion.label} enregistrée.", "success")
     return redirect(_review_page(assignment, f"critere-{criterion.id}"), code=303)
 
 

@@ -14,7 +14,7 @@ from extensions import db
 from portfolio.models import Submission
 from referentials.models import Certification
 
-from grading import GradingError, assessments, decisions, sessions, slots
+from grading import GradingError, assessments, charts, decisions, sessions, slots
 from grading import accommodations as accommodation_service
 from grading.forms import AccommodationForm, AssignmentForm, EditSessionForm, MemberForm, NewSessionForm
 from grading.models import Accommodation, JuryMember, JurySession, SessionAssignment
@@ -76,6 +76,7 @@ def session(session_id: int):
         "grids": assessments.grids_of_session(session, user.id),
         "missing_decisions": len(decisions.missing_decisions(session)),
     }
+    context["charts"] = charts.session_charts(session, context["grids"], sees_all=manage)
     if manage:
         member_form = MemberForm()
         member_form.user_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in sessions.addable_jurors(session)]

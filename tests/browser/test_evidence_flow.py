@@ -50,9 +50,9 @@ def test_candidate_builds_and_submits_a_portfolio(log_in, log_out, page, chromiu
 
     for code, justification in (("CE1", "La règle 12 bloque le trafic sortant."), ("CE2", "Le journal montre les refus.")):
         page.get_by_label("Chercher un critère par code ou par mots").fill(f"{code} bloc 1")
-        page.get_by_label(f"Justification pour {code} (BC01)").fill(justification)
-        page.get_by_role("button", name=f"Rattacher à {code} (BC01)").click()
-        page.get_by_text(f"Preuve rattachée au critère {code}.").wait_for()
+        page.get_by_label(f"Justification pour BC01 · {code}").fill(justification)
+        page.get_by_role("button", name=f"Rattacher à BC01 · {code}").click()
+        page.get_by_text(f"Preuve rattachée au critère BC01 · {code}.").wait_for()
 
     page.get_by_role("link", name=f"Portefeuille de Camille Candidate — {portfolio.certification.title}").click()
     page.get_by_text("2 critère(s) sur 6 ont au moins une preuve").wait_for()

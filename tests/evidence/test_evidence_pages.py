@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -165,7 +166,7 @@ def test_tutor_comments_appear_unread_on_the_candidate_dashboard(client, setup):
     dashboard = client.get("/").get_data(as_text=True)
     assert "1 commentaire(s) non lu(s)" in dashboard and "Journal DHCP" in dashboard
     page = client.get(f"/preuves/{evidence.id}").get_data(as_text=True)
-    assert "Masquez les adresses MAC." in page and "à propos de CE1" in page
+    assert "Masquez les adresses MAC." in page and "à propos de BC01 · CE1" in re.sub(r"<[^>]+>", "", page)
     thread = db.session.scalar(select(Comment))
     client.submit(f"/preuves/{evidence.id}/commentaires", {"body": "C'est fait.", "parent_id": str(thread.id)}, token_from=f"/preuves/{evidence.id}")
     assert "non lu" not in client.get("/").get_data(as_text=True)

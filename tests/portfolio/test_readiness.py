@@ -48,7 +48,7 @@ def _token(html: str) -> str:
 def test_the_summary_lists_every_gap_before_submitting(draft):
     page = draft["client"].get(f"/portefeuilles/{draft['portfolio'].id}/depot").text
     assert "Critères sans preuve" in page and "<strong>4</strong> sur 6" in page  # CE3 of bloc 1, the 3 of bloc 2
-    assert "BC01 — CE3" in page and "BC02 — CE1" in page
+    assert "BC01 · CE3" in page and "BC02 · CE1" in page
     assert "Livrables attendus non fournis" in page and "BC01 — Un journal des interventions" in page
     assert "BC02 — Un plan d'adressage du réseau" in page
     assert re.search(r"Preuves sans fichier</h3>\s*<ul><li><a [^>]*>Preuve n°3 : Procédure de sauvegarde", page)
