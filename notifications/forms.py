@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from core.forms import FrenchForm
 from wtforms import RadioField
 
 from notifications.models import CHOOSABLE_KINDS, Delivery
@@ -6,7 +6,7 @@ from notifications.models import CHOOSABLE_KINDS, Delivery
 DELIVERY_CHOICES = [(d.value, d.label) for d in Delivery]
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(FrenchForm):
     """One radio group per kind of mail: immediate, daily digest or none."""
 
 
