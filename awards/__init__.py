@@ -39,8 +39,10 @@ def init_awards(app) -> None:
     """Wire the package into the app: its audit vocabulary and the dashboard's result notices."""
     from grading import audit
 
+    from awards.mail import subscribe
     from awards.notices import result_notices
 
     audit.ACTION_LABELS.update(AUDIT_ACTIONS)
     audit.OBJECT_LABELS.update(AUDIT_OBJECTS)
     app.extensions.setdefault("dashboard_notices", []).append(result_notices)
+    subscribe()  # results announced by mail once the minutes are signed

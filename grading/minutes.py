@@ -27,6 +27,7 @@ from grading.models import (
     BlocDecision, JuryMember, JurySession, MinutesConfirmation, MinutesSignature, SessionAssignment,
 )
 from grading.slots import pending_interviews
+from grading.signals import announce, minutes_signed
 
 
 def minutes_content(session: JurySession) -> dict:
@@ -161,6 +162,7 @@ def _sign_if_complete(session_id: int) -> None:
             audit.record("minutes.signed", "minutes", session.id, actor=None, session_id=session.id,
                          after={"sha256": session.minutes_sha256, "members": len(session.members), "version": version})
             db.session.commit()
+            announce(minutes_signed, session=session, version=version)
             return
         except OperationalError:
             db.session.rollback()

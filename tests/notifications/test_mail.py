@@ -20,7 +20,7 @@ from extensions import db
 from notifications import notify_results, services
 from notifications.models import MailState, OutgoingMail
 from tests import factories
-from tests.notifications.conftest import SMTP_PASSWORD
+from tests.mail_fixtures import SMTP_PASSWORD
 
 
 @pytest.fixture()

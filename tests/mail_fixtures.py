@@ -1,4 +1,4 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd) for the mail tests, and the app pointed at it.
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) for the tests that read mail, and the app pointed at it.
 
 `smtp_server.messages` holds every message received (email.message.EmailMessage, parsed),
 `smtp_server.refuse = True` makes it answer every message with a temporary failure,
