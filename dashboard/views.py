@@ -29,7 +29,9 @@ def home():
         context["unread_comments"] = evidence_services.unread_comments_for_candidate(current_user)
         context["convocations"] = jury_slots.convocations_of(current_user)
     if current_user.has_role(Role.TUTOR):
-        context["tutored_portfolios"] = portfolio_services.portfolios_of_tutor(current_user)
+        tutored = portfolio_services.portfolios_of_tutor(current_user)
+        context["tutored_portfolios"] = tutored
+        context["awaiting_review"] = evidence_services.awaiting_review_counts([p.id for p in tutored])
     if current_user.has_role(Role.JUROR):
         context["memberships"] = jury_assessments.memberships_of(current_user)
     if current_user.has_role(Role.CANDIDATE):

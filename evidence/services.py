@@ -316,3 +316,19 @@ def unread_comments_for_candidate(candidate: User) -> list[Comment]:
             .order_by(Comment.created_at.desc())
         )
     )
+
+
+# What a tutor has to look at: the candidate asked for a review, or validated evidence changed since.
+AWAITING_REVIEW = (EvidenceStatus.READY.value, EvidenceStatus.REVISED.value)
+
+
+def awaiting_review_counts(portfolio_ids: list[int]) -> dict[int, int]:
+    """portfolio id → how many of its evidence items wait for the tutor's review (absent when none)."""
+    if not portfolio_ids:
+        return {}
+    rows = db.session.execute(
+        select(Evidence.portfolio_id, func.count(Evidence.id))
+        .where(Evidence.portfolio_id.in_(portfolio_ids), Evidence.status.in_(AWAITING_REVIEW))
+        .group_by(Evidence.portfolio_id)
+    )
+    return {portfolio_id: count for portfolio_id, count in rows}
