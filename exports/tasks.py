@@ -55,7 +55,7 @@ def render(document, fmt: str) -> tuple[bytes, RenderReport]:
     if fmt == "pdf":
         return render_pdf(document, report), report
     if fmt == "docx":
-        return render_docx(document), report
+        return render_docx(document, report), report
     raise ExportError(f"Format inconnu : {fmt}.")
 
 
@@ -74,7 +74,8 @@ def export_submission(job_id: str, submission_id: int, document_kind: str, fmt: 
     return ExportResult(
         document=document_kind, submission_id=submission.id, object_key=ref.key,
         filename=submission_filename(submission, document_kind, fmt), media_type=FORMATS[fmt], size=ref.size,
-        pages=report.page_count if fmt == "pdf" else None, minimum_pages=minimum, warnings=problems,
+        pages=report.page_count if fmt == "pdf" else None, minimum_pages=minimum,
+        warnings=[*problems, *(note for note in report.left_out if note not in problems)],
     ).to_json()
 
 
