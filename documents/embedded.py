@@ -9,6 +9,7 @@ Cairo needed). Anything that cannot be read gives a French reason, shown in plac
 from __future__ import annotations
 
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -152,6 +153,9 @@ def pdf_page_text(prepared: PreparedPdf, index: int) -> str:
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _DROPPED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler"}
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
+# Any entity reference but XML's five and character references.
+_ENTITY_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[A-Za-z_][\w.-]*;")
 _SAFE_DATA = ("data:image/png;base64,", "data:image/jpeg;base64,", "data:image/jpg;base64,")
 
 
@@ -171,13 +175,19 @@ def sanitise_svg(data: bytes) -> tuple[bytes, list[str]]:
         raise EmbedError(f"schéma de {len(data) // 1024} Ko, trop volumineux")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
+    removed: set[str] = set()
+    # The DTD goes before parsing: libxml2 would otherwise count (and refuse) a billion laughs.
+    without_dtd = _DOCTYPE.sub(b"", data, count=1)
+    without_dtd = _ENTITY_REFERENCE.sub(b"", without_dtd)
+    if without_dtd != data:
+        removed.add("déclarations DTD et entités")
+        data = without_dtd
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise EmbedError(f"fichier SVG mal formé ({error.msg})") from None
     if not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
         raise EmbedError("ce fichier n'est pas un schéma SVG")
-    removed: set[str] = set()
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         removed.add("déclarations DTD et entités")
@@ -212,7 +222,7 @@ def sanitise_svg(data: bytes) -> tuple[bytes, list[str]]:
             elif local == "style" and _external_url(value):
                 del element.attrib[attribute]
                 removed.add("références externes")
-    return etree.tostring(root), sorted(removed)
+    return etree.tostring(root, encoding="utf-8"), sorted(removed)
 
 
 def _external_url(text: str) -> bool:

@@ -104,6 +104,10 @@ def office_blocks(data: bytes, kind: str, name: str) -> tuple[list[Block], list[
     return converter(_Package(data), name)
 
 
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
 def _note(text: str) -> Paragraph:
     return Paragraph([Run(text, italic=True)])
 
@@ -127,7 +131,7 @@ def _table(rows: list[list[str]], caption: str, total_rows: int, notes: list[str
     total_body = max(total_rows - 1, len(body))
     said = []
     if total_body > len(body):
-        said.append(f"{len(body)} premières lignes sur {total_body:,}".replace(",", "\u202f"))
+        said.append(f"{len(body)} premières lignes sur {_thousands(total_body)}")
     if wide:
         said.append(f"{MAX_COLUMNS} premières colonnes")
     if said:
@@ -208,7 +212,7 @@ def _picture_problem(data: bytes) -> str:
     except Exception:
         return "image illisible ou d'un format non pris en charge"
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-        return f"image de {width:,} × {height:,} pixels, trop grande pour le dossier".replace(",", "\u202f")
+        return f"image de {_thousands(width)} × {_thousands(height)} pixels, trop grande pour le dossier"
     return ""
 
 
