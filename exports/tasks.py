@@ -19,9 +19,10 @@ from extensions import db
 from jobs.services import get_job, job_task, report_progress, save_result
 from storage.access import object_store
 
-from exports.bundle import planned_files, write_archive
+from exports.bundle import MINUTES, planned_files, write_archive
 from exports.dossier import DossierContext, build_dossier
 from exports.grid import build_submission_grid
+from exports.minutes import build_minutes
 from exports.results import FORMATS, ZIP, ExportError, ExportResult, session_filename, submission_filename
 from grading.models import JurySession
 from portfolio.models import Submission
@@ -85,7 +86,7 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
     if session is None:
         raise ExportError("La session n'existe plus.")
     files = planned_files(session)
-    if not files:
+    if not session.assignments:
         raise ExportError("Aucun dépôt n'est affecté à cette session : rien à exporter.")
     result = ExportResult.from_json(get_job(job_id).result)
     result.session_id = session.id
@@ -95,12 +96,16 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
         if name in done and object_store().exists(done[name]):
             continue  # finished before the worker stopped
         report_progress(job_id, index, total, f"{name}…")
-        document, _ = build_document(db.session.get(Submission, submission_id), kind, _reader(job_id))
-        data, _ = render(document, "pdf")
+        if kind == MINUTES:
+            document = build_minutes(session)
+        else:
+            document, _ = build_document(db.session.get(Submission, submission_id), kind, _reader(job_id))
+        data, _ = render(document, name.rsplit(".", 1)[-1])
         done[name] = object_store().put(io.BytesIO(data), len(data)).key
         save_result(job_id, result.to_json())
     report_progress(job_id, len(files), total, "Création de l'archive ZIP…")
-    ref = write_archive(files, done)
+    snapshots = {a.submission.id: a.submission.snapshot_sha256 for a in session.assignments}
+    ref = write_archive(files, done, snapshots)
     result.object_key, result.size, result.files = ref.key, ref.size, len(files)
     result.filename, result.media_type = session_filename(session), ZIP
     return result.to_json()
