@@ -16,7 +16,7 @@ from accounts.models import User
 from core.timeutil import format_paris
 from documents import RenderReport, render_docx, render_pdf
 from extensions import db
-from jobs.services import get_job, job_task, report_progress, save_result
+from jobs.services import enqueue, get_job, job_task, report_progress, save_result
 from storage.access import object_store
 
 from exports.bundle import MINUTES, planned_files, write_archive
@@ -25,8 +25,9 @@ from exports.grid import build_submission_grid
 from exports.minutes import build_minutes
 from exports.results import FORMATS, ZIP, ExportError, ExportResult, session_filename, submission_filename
 from grading.models import JurySession
-from portfolio.models import Submission
-from portfolio.submissions import snapshot_of
+from portfolio import coverage
+from portfolio.models import Portfolio, Submission
+from portfolio.submissions import build_snapshot, snapshot_of
 
 
 def build_document(submission: Submission, kind: str, reader=None):
@@ -109,3 +110,23 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
     result.object_key, result.size, result.files = ref.key, ref.size, len(files)
     result.filename, result.media_type = session_filename(session), ZIP
     return result.to_json()
+
+
+@job_task
+def estimate_dossier_pages(job_id: str, portfolio_id: int, digest: str) -> dict:
+    """The page count of a portfolio's dossier as exported now (the candidate's page estimate)."""
+    portfolio = db.session.get(Portfolio, portfolio_id)
+    if portfolio is None:
+        raise ExportError("Le portefeuille n'existe plus.")
+    context = DossierContext(candidate_name=portfolio.candidate.full_name, certification=portfolio.certification)
+    report = RenderReport()
+    render_pdf(build_dossier(build_snapshot(portfolio), context), report)
+    return {"portfolio_id": portfolio_id, "digest": digest, "pages": report.page_count}
+
+
+def start_page_estimate(portfolio: Portfolio, digest: str) -> None:
+    enqueue(estimate_dossier_pages, coverage.PAGE_ESTIMATE_JOB, "Estimation du nombre de pages du dossier",
+            portfolio_id=portfolio.id, digest=digest)
+
+
+coverage.layout_estimator = start_page_estimate

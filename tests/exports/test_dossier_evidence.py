@@ -16,7 +16,9 @@ from dashboard.demo import DEMO_SUBMITTER
 from documents import pdf_page_count
 from exports.results import ExportResult
 from exports.tasks import export_submission
-from jobs.models import JobState
+from extensions import db
+from jobs.models import Job, JobState
+from portfolio.coverage import PAGE_ESTIMATE_JOB, compute_coverage, refresh_layout_estimate
 from jobs.services import enqueue
 from portfolio.models import Portfolio, Submission
 from referentials import services as referentials
@@ -70,6 +72,16 @@ def test_demo_dossier_holds_every_kind_of_evidence_in_pdf_and_word(demo_submissi
     (output_dir / "dossier-demo.pdf").write_bytes(pdf)
     pages = pdf_page_count(pdf)
     assert pages >= 60 and result.pages == pages
+
+    # The candidate's page estimate comes from the same layout (computed by a job, cached).
+    portfolio = demo_submission.portfolio
+    rough = compute_coverage(portfolio).estimated_pages
+    refresh_layout_estimate(portfolio)  # immediate mode: the estimate job runs now
+    estimate = compute_coverage(portfolio).estimated_pages
+    assert abs(estimate - pages) <= pages * 0.10, (estimate, pages, rough)
+    assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 1
+    refresh_layout_estimate(portfolio)  # unchanged: cached, no new job
+    assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 1
     texts = pdf_page_texts(pdf, tmp_path)
     text = "\n".join(texts)
     flat = re.sub(r"\s+", " ", text)
