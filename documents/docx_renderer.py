@@ -21,8 +21,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
-from documents.embedded import (EmbedError, pdf_page_pictures, pdf_page_text, prepare_pdf, prepare_svg,
-                                svg_picture)
+from documents.embedded import EmbedError, pdf_page_pictures, prepare_pdf, prepare_svg, svg_picture
 from documents.images import UnreadableImageError, fit, read_for_word
 from documents.model import (BulletList, CodeBlock, CrossReference, Document, Heading, Image, Inline,
                              PageBreak, Paragraph, PdfPages, Run, Svg, Table, TableOfContents, TitlePage,
@@ -324,14 +323,12 @@ class _DocxWriter:
             return
         count = len(prepared.pages)
         self._caption(f"{name} ({count} page{'s' if count > 1 else ''})", keep_with_next=True)
-        pictures = pdf_page_pictures(prepared)
-        for index, picture in zip(prepared.pages, pictures, strict=True):
+        for index, (picture, text) in zip(prepared.pages, pdf_page_pictures(prepared), strict=True):
             label = f"{name}, page {index + 1}"
             if picture is None:
                 self._note(f"{label} : page impossible à dessiner.")
             else:
                 self._picture(*picture, TEXT_HEIGHT_PT - 40, f"{label} (texte de la page ci-dessous)")
-            text = pdf_page_text(prepared, index)
             paragraph = self.doc.add_paragraph()
             run = paragraph.add_run(self.clean(f"Texte de la page {index + 1} : {text}" if text else
                                                f"Page {index + 1} : aucun texte extractible."))

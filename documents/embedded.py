@@ -9,8 +9,10 @@ Cairo needed). Anything that cannot be read gives a French reason, shown in plac
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -20,7 +22,7 @@ from documents.model import PdfPages, Svg, source_bytes
 MAX_PDF_BYTES = 60 * 1024 * 1024
 MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_PAGE_SIDE = 14400  # points: PDF's own limit (200 inches)
-WORD_PAGE_PIXELS = 1100  # width of a page drawn for Word
+WORD_PAGE_PIXELS = 900  # width of a page drawn for Word (about 130 dpi as printed)
 PAGE_TEXT_CHARS = 4000  # extracted text kept under each page in Word
 # pdfium is not thread-safe: every call into it holds this lock.
 PDFIUM_LOCK = threading.Lock()
@@ -110,42 +112,58 @@ def pdf_page_total(data: bytes) -> int | None:
         return None
 
 
-def pdf_page_pictures(prepared: PreparedPdf) -> list[tuple[bytes, int, int] | None]:
-    """Each shown page drawn as a PNG (bytes, width px, height px); None for a page pdfium refuses."""
+def pdf_page_pictures(prepared: PreparedPdf) -> list[tuple[tuple[bytes, int, int] | None, str]]:
+    """Each shown page drawn as a JPEG (bytes, width px, height px; None for a page pdfium refuses)
+    with its text (bounded; "" when none can be read). Pages are drawn one at a time (pdfium is not
+    thread-safe) and encoded in parallel (Pillow releases the GIL)."""
     import pypdfium2
 
-    pictures: list[tuple[bytes, int, int] | None] = []
+    drawn: list[tuple[object, str]] = []
     with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(prepared.data, password="")
         except Exception:
-            return [None] * len(prepared.pages)
+            return [(None, pdf_page_text(prepared, index)) for index in prepared.pages]
         try:
             for index, (width, _) in zip(prepared.pages, prepared.sizes, strict=True):
+                image, text = None, ""
                 try:
                     page = document[index]
                     bitmap = page.render(scale=WORD_PAGE_PIXELS / width, draw_annots=True)
                     image = bitmap.to_pil().convert("RGB")
-                    buffer = io.BytesIO()
-                    image.save(buffer, "PNG", optimize=False, compress_level=6)
-                    pictures.append((buffer.getvalue(), image.width, image.height))
-                    bitmap.close()
+                    textpage = page.get_textpage()
+                    text = textpage.get_text_bounded() or ""
+                    textpage.close()
                     page.close()
                 except Exception:
-                    pictures.append(None)
+                    text = text or pdf_page_text(prepared, index)
+                drawn.append((image, _bounded(text)))
         finally:
             document.close()
-    return pictures
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        pictures = list(pool.map(_jpeg, [image for image, _ in drawn]))
+    return [(picture, text) for picture, (_, text) in zip(pictures, drawn, strict=True)]
+
+
+def _jpeg(image) -> tuple[bytes, int, int] | None:
+    if image is None:
+        return None
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue(), image.width, image.height
+
+
+def _bounded(text: str) -> str:
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return text[:PAGE_TEXT_CHARS] + ("…" if len(text) > PAGE_TEXT_CHARS else "")
 
 
 def pdf_page_text(prepared: PreparedPdf, index: int) -> str:
-    """The text of one page (for Word, beneath its picture), bounded; "" when none can be read."""
+    """The text of one page read by pypdf, bounded; "" when none can be read."""
     try:
-        text = prepared.reader.pages[index].extract_text() or ""
+        return _bounded(prepared.reader.pages[index].extract_text() or "")
     except Exception:
         return ""
-    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
-    return text[:PAGE_TEXT_CHARS] + ("…" if len(text) > PAGE_TEXT_CHARS else "")
 
 
 # ------------------------------------------------------------------------------------------ SVG
@@ -285,7 +303,7 @@ def scaled_drawing(prepared: PreparedSvg, max_width: float, max_height: float):
     return drawing
 
 
-def svg_picture(prepared: PreparedSvg, width_px: int = 1400) -> tuple[bytes, int, int]:
+def svg_picture(prepared: PreparedSvg, width_px: int = 1200) -> tuple[bytes, int, int]:
     """The schema as a PNG (for Word): drawn to a one-page PDF by reportlab, rasterised by pdfium."""
     import pypdfium2
     from reportlab.graphics import renderPDF
@@ -300,5 +318,5 @@ def svg_picture(prepared: PreparedSvg, width_px: int = 1400) -> tuple[bytes, int
         finally:
             document.close()
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", compress_level=6)
+    image.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue(), image.width, image.height
