@@ -5,13 +5,13 @@ given a `RenderReport`, say what they replaced or left out. No database, no Flas
 """
 from documents.docx_renderer import render_docx
 from documents.model import (Block, BulletList, CodeBlock, CrossReference, Document, Heading, Image,
-                             Inline, PageBreak, Paragraph, Run, Table, TableOfContents, TitlePage,
+                             Inline, PageBreak, Paragraph, PdfPages, Run, Svg, Table, TableOfContents, TitlePage,
                              parse_markup)
 from documents.pdf_renderer import RenderError, pdf_page_count, render_pdf
 from documents.text import RenderReport
 
 __all__ = [
     "Block", "BulletList", "CodeBlock", "CrossReference", "Document", "Heading", "Image", "Inline",
-    "PageBreak", "Paragraph", "RenderError", "RenderReport", "Run", "Table", "TableOfContents",
+    "PageBreak", "Paragraph", "PdfPages", "RenderError", "RenderReport", "Run", "Svg", "Table", "TableOfContents",
     "TitlePage", "parse_markup", "pdf_page_count", "render_docx", "render_pdf",
 ]

@@ -21,9 +21,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
+from documents.embedded import EmbedError, pdf_page_pictures, prepare_pdf, prepare_svg, svg_picture
 from documents.images import UnreadableImageError, fit, read_for_word
 from documents.model import (BulletList, CodeBlock, CrossReference, Document, Heading, Image, Inline,
-                             PageBreak, Paragraph, Run, Table, TableOfContents, TitlePage, annex_note)
+                             PageBreak, Paragraph, PdfPages, Run, Svg, Table, TableOfContents, TitlePage,
+                             annex_note)
 from documents.text import RenderReport, TextCleaner
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Cm(21), Cm(29.7), Cm(2)
@@ -173,6 +175,7 @@ class _DocxWriter:
             TitlePage: self._title_page, TableOfContents: self._contents, Heading: self._heading,
             Paragraph: self._paragraph, BulletList: self._bullets, Table: self._table,
             Image: self._image, CodeBlock: self._code, PageBreak: lambda _: self.doc.add_page_break(),
+            PdfPages: self._pdf_pages, Svg: self._svg,
             CrossReference: lambda ref: self._inlines(self.doc.add_paragraph(), [ref]),
         }.get(type(block))
         if handler is None:
@@ -291,7 +294,78 @@ class _DocxWriter:
             return
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = bool(image.caption)
+        for properties in paragraph._p.xpath(".//wp:docPr"):
+            properties.set("descr", self.clean(image.caption or "Image"))
         self._caption(image.caption, keep_with_next=False)
+
+    def _note(self, text: str) -> None:
+        note = self.doc.add_paragraph()
+        note.add_run(self.clean(text)).italic = True
+
+    def _picture(self, data: bytes, width_px: int, height_px: int, max_height: float, alt: str) -> None:
+        width, height = fit(width_px, height_px, 96.0, TEXT_WIDTH_PT, max_height)
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.keep_with_next = True
+        paragraph.add_run().add_picture(io.BytesIO(data), width=Pt(width), height=Pt(height))
+        properties = paragraph._p.xpath(".//wp:docPr")
+        if properties:
+            properties[0].set("descr", self.clean(alt))
+
+    def _pdf_pages(self, block: PdfPages) -> None:
+        name = block.caption or "document PDF"
+        try:
+            prepared = prepare_pdf(block)
+        except EmbedError as error:
+            note = f"Document PDF non reproduit : {name} — {error}."
+            self.report.left_out.append(note)
+            self._note(note)
+            return
+        count = len(prepared.pages)
+        self._caption(f"{name} ({count} page{'s' if count > 1 else ''})", keep_with_next=True)
+        for index, (picture, text) in zip(prepared.pages, pdf_page_pictures(prepared), strict=True):
+            label = f"{name}, page {index + 1}"
+            if picture is None:
+                self._note(f"{label} : page impossible à dessiner.")
+            else:
+                self._picture(*picture, TEXT_HEIGHT_PT - 40, f"{label} (texte de la page ci-dessous)")
+            paragraph = self.doc.add_paragraph()
+            run = paragraph.add_run(self.clean(f"Texte de la page {index + 1} : {text}" if text else
+                                               f"Page {index + 1} : aucun texte extractible."))
+            run.font.size = Pt(7)
+            run.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+        notes = list(prepared.notes)
+        if prepared.truncated:
+            notes.append(f"{count} premières pages sur {prepared.total_pages} reproduites ; "
+                         "le document complet reste consultable dans Probatio")
+        for text in notes:
+            self.report.left_out.append(f"{name} : {text}")
+            self._note(f"{name} : {text}.")
+
+    def _svg(self, block: Svg) -> None:
+        name = block.caption or "schéma SVG"
+        try:
+            prepared = prepare_svg(block)
+            picture = svg_picture(prepared)
+        except EmbedError as error:
+            note = f"Schéma non reproduit : {name} — {error}."
+            self.report.left_out.append(note)
+            self._note(note)
+            return
+        except Exception as error:  # pdfium or reportlab failing on an odd drawing
+            note = f"Schéma non reproduit : {name} — schéma impossible à dessiner ({type(error).__name__})."
+            self.report.left_out.append(note)
+            self._note(note)
+            return
+        alt = f"Schéma : {name}" + (f" ({prepared.text})" if prepared.text else "")
+        self._picture(*picture, min(block.max_height_cm / 2.54 * 72, TEXT_HEIGHT_PT), alt)
+        self._caption(block.caption, keep_with_next=False)
+        if prepared.text:
+            run = self.doc.add_paragraph().add_run(self.clean(f"Texte du schéma : {prepared.text}"))
+            run.font.size = Pt(7)
+            run.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+        if prepared.removed:
+            self._note(f"Retiré du schéma par sécurité : {', '.join(prepared.removed)}.")
 
     def _placeholder(self, caption: str) -> None:
         self.report.unreadable_images.append(caption)

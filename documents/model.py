@@ -278,6 +278,36 @@ def _count_lines(text: str | bytes) -> int:
 
 
 @dataclass
+class PdfPages:
+    """The pages of a PDF file, merged into the PDF output (the running header and the « Page n / N »
+    footer drawn over them) and shown as pictures, each with its text beneath, in Word.
+
+    At most `max_pages` pages are included, with a note saying how many were left out. A PDF
+    that cannot be read (encrypted, damaged) is replaced by a note saying why; rendering goes on.
+    `caption` names the file (bookmark in the PDF, caption in Word).
+    """
+
+    source: bytes | str | os.PathLike[str]
+    caption: str = ""
+    max_pages: int = 30
+
+    def __post_init__(self) -> None:
+        if self.max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+
+
+@dataclass
+class Svg:
+    """A vector drawing (network schema…): vector in the PDF, a picture in Word, scaled to the
+    text width. Scripts, external references and entities are removed first; a drawing that
+    cannot be rendered is replaced by a note saying why."""
+
+    source: bytes | str | os.PathLike[str]
+    caption: str = ""
+    max_height_cm: float = 16.0
+
+
+@dataclass
 class PageBreak:
     pass
 
@@ -290,7 +320,7 @@ class TableOfContents:
 
 
 Block = TitlePage | Heading | Paragraph | BulletList | Table | Image | CodeBlock | PageBreak | \
-    TableOfContents | CrossReference
+    TableOfContents | CrossReference | PdfPages | Svg
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The reportlab flowables the PDF renderer adds to platypus: numbered code, pictures, canvases."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, HexColor
@@ -65,7 +66,7 @@ class CodeFlowable(Flowable):
         code.setFillColor(self.colour or HexColor("#000000"))
         baseline = self.height - self.padding - self.size
         for row in self.rows:
-            if row.number:
+            if row.number:  # a line number, or the continuation mark
                 numbers.setTextOrigin(
                     self.number_width - stringWidth(row.number, self.font, self.size), baseline)
                 numbers.textOut(row.number)
@@ -77,15 +78,37 @@ class CodeFlowable(Flowable):
         canvas.restoreState()
 
 
+CONTINUATION = "\u21aa"  # ↪, in the number column of the rows that carry on a wrapped line
+# A line is wrapped after one of these (or before a space), never inside a word.
+_BREAK_AFTER = frozenset(" ,;:/\\|-=&)]}>.")
+
+
 def code_rows(lines: list[str], first_line: int, columns: int) -> list[CodeRow]:
-    """Each line as one row, or several when longer than `columns` characters."""
+    """Each line as one row, or several when longer than `columns` characters: wrapped after a
+    space or a punctuation mark, with a continuation mark; only a word longer than a whole row
+    is cut (nothing else can be done with it)."""
     columns = max(columns, 8)
     rows: list[CodeRow] = []
     for number, line in enumerate(lines, start=first_line):
-        rows.append(CodeRow(str(number), line[:columns]))
-        for start in range(columns, len(line), columns):
-            rows.append(CodeRow("", line[start:start + columns]))
+        label = str(number)
+        while len(line) > columns:
+            cut = _break_at(line, columns)
+            rows.append(CodeRow(label, line[:cut]))
+            line = line[cut:]
+            label = CONTINUATION
+        rows.append(CodeRow(label, line))
     return rows
+
+
+def _break_at(line: str, columns: int) -> int:
+    """Where to cut `line` (longer than `columns`): after the last break character that fits, or
+    before a space; at `columns` when the row holds a single word."""
+    if line[columns] == " ":
+        return columns
+    for position in range(columns - 1, columns // 3, -1):
+        if line[position] in _BREAK_AFTER:
+            return position + 1
+    return columns
 
 
 class PictureFlowable(Flowable):
@@ -135,6 +158,80 @@ class _ImageXObject(PDFObject):
                 "Predictor": 15, "Colors": picture.components, "BitsPerComponent": 8,
                 "Columns": picture.width_px})
         return stream.format(document)
+
+
+PAGE_BORDER = HexColor("#A0A0A0")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the last pass drew an embedded PDF page: page number (1-based), lower-left corner, scale."""
+
+    page_number: int
+    x: float
+    y: float
+    scale: float
+    source: object  # documents.embedded.PreparedPdf
+    index: int  # page index in the source
+
+
+class PageSlot(Flowable):
+    """The room of one page of an embedded PDF, scaled to the text width and the height left on the
+    page (or a whole page, when less than `min_share` of it is left). It draws only a thin border;
+    `merge_pages` puts the page itself beneath, once the document is written."""
+
+    min_share = 0.55
+
+    def __init__(self, source, index: int, size: tuple[float, float], placements: list, text_height: float) -> None:
+        super().__init__()
+        self.source, self.index = source, index
+        self.page_width, self.page_height = size
+        self.placements = placements
+        self.text_height = text_height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        room = available_height if available_height >= self.text_height * self.min_share else self.text_height
+        room -= 4  # leaves space for the border
+        self.scale = min(available_width / self.page_width, room / self.page_height)
+        self.width = self.page_width * self.scale
+        self.height = self.page_height * self.scale + 4
+        self._offset = (available_width - self.width) / 2
+        return available_width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(PAGE_BORDER)
+        canvas.setLineWidth(0.5)
+        canvas.rect(self._offset, 2, self.width, self.height - 4, stroke=1, fill=0)
+        canvas.restoreState()
+        if not getattr(canvas, "draft", False):
+            x, y = canvas.absolutePosition(self._offset, 2)
+            self.placements.append(Placement(canvas.getPageNumber(), x, y, self.scale, self.source, self.index))
+
+
+def merge_pages(pdf: bytes, placements: list[Placement], report) -> bytes:
+    """`pdf` with each placed page drawn beneath its slot (pypdf), so that the running header, the
+    footer and the border stay on top. A page that fails to merge is reported and left blank."""
+    if not placements:
+        return pdf
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for placement in placements:
+        try:
+            source = placement.source.reader.pages[placement.index]
+            if (source.get("/Rotate") or 0) % 360:
+                source.transfer_rotation_to_content()
+            box = source.cropbox
+            matrix = Transformation().translate(-float(box.left), -float(box.bottom)) \
+                .scale(placement.scale, placement.scale).translate(placement.x, placement.y)
+            writer.pages[placement.page_number - 1].merge_transformed_page(source, matrix, over=False)
+        except Exception as error:  # a damaged page: its slot stays empty
+            report.left_out.append(f"page {placement.index + 1} d'un document PDF non reproduite ({type(error).__name__})")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 class KeepWithStart(KeepTogether):

@@ -29,11 +29,13 @@ from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.tableofcontents import TableOfContents as PdfTableOfContents
 
 from documents.fonts import FontSet, font_set
+from documents.embedded import EmbedError, PreparedPdf, PreparedSvg, prepare_pdf, prepare_svg, scaled_drawing
 from documents.images import PdfPicture, UnreadableImageError, read_for_pdf
 from documents.model import (BulletList, CodeBlock, CrossReference, Document, Heading, Image, Inline,
-                             PageBreak, Paragraph, Run, Table, TableOfContents, TitlePage, annex_note)
-from documents.pdf_flowables import (CodeFlowable, DraftCanvas, FinalCanvas, KeepWithStart, PictureFlowable,
-                                     code_rows)
+                             PageBreak, Paragraph, PdfPages, Run, Svg, Table, TableOfContents, TitlePage,
+                             annex_note)
+from documents.pdf_flowables import (CodeFlowable, DraftCanvas, FinalCanvas, KeepWithStart, PageSlot,
+                                     PictureFlowable, code_rows, merge_pages)
 from documents.text import RenderReport, TextCleaner
 
 # Streams are written as binary: reportlab's pure-Python ASCII85 encoding is slow and 25 % larger.
@@ -134,6 +136,8 @@ class _PdfWriter:
         # Tables set a font of their own before drawing their cells: Helvetica, not embedded, unless told.
         self._table_font = [("FONTNAME", (0, 0), (-1, -1), self.fonts.regular)]
         self._pictures: dict[int, PdfPicture | None] = {}  # id(Image block) -> prepared picture
+        self._embedded: dict[int, PreparedPdf | PreparedSvg | EmbedError] = {}  # id(block) -> prepared file
+        self._placements: list = []  # where the last pass drew each embedded PDF page (PageSlot)
         self.anchors = document.anchors()
         self.keys: dict[int, str] = {}  # id(heading) -> destination name
         for number, heading in enumerate(document.headings(), start=1):
@@ -153,6 +157,7 @@ class _PdfWriter:
         first pass; usually two passes suffice, and only the last one draws the pictures.
         """
         self._prepare_pictures()
+        self._prepare_embedded()
         entries: list[tuple[int, str, int, str]] | None = None
         total: int | None = None
         report = self.report
@@ -167,6 +172,7 @@ class _PdfWriter:
                     flowable.addEntries(entries)
                     flowable.beforeBuild()  # what it draws are the entries it had before the build
             buffer = io.BytesIO()
+            self._placements.clear()
             template = _Template(buffer, **self._metadata())
             if total is None:
                 template.build(story, canvasmaker=DraftCanvas)
@@ -175,7 +181,7 @@ class _PdfWriter:
                     FinalCanvas, page_total=total, footer_font=self.fonts.regular, header_text=self._title))
                 if template.contents_entries == entries and template.canv.page_count == total:
                     self.report.page_count = total
-                    return buffer.getvalue()
+                    return merge_pages(buffer.getvalue(), self._placements, self.report)
             entries, total = template.contents_entries, template.canv.page_count
         raise RenderError(f"page numbers still changing after {MAX_PASSES} passes")
 
@@ -187,6 +193,14 @@ class _PdfWriter:
         with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1, 4)) as pool:
             for key, picture in zip(images, pool.map(self._read_picture, images.values()), strict=True):
                 self._pictures[key] = picture
+
+    def _prepare_embedded(self) -> None:
+        for block in self.model.blocks:
+            if isinstance(block, (PdfPages, Svg)):
+                try:
+                    self._embedded[id(block)] = (prepare_pdf if isinstance(block, PdfPages) else prepare_svg)(block)
+                except EmbedError as error:
+                    self._embedded[id(block)] = error
 
     @staticmethod
     def _read_picture(image: Image) -> PdfPicture | None:
@@ -215,7 +229,7 @@ class _PdfWriter:
             TitlePage: self._title_page, TableOfContents: self._contents, Heading: self._heading,
             Paragraph: lambda p: [PdfParagraph(self._markup(p.runs), self.styles["body"])],
             BulletList: self._bullets, Table: self._table, Image: self._image, CodeBlock: self._code,
-            PageBreak: lambda _: [PdfPageBreak()],
+            PageBreak: lambda _: [PdfPageBreak()], PdfPages: self._pdf_pages, Svg: self._svg,
             CrossReference: lambda ref: [PdfParagraph(self._markup([ref]), self.styles["body"])],
         }.get(type(block))
         if handler is None:
@@ -306,6 +320,45 @@ class _PdfWriter:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *self._table_font,
         ]))
         return [box, Spacer(1, 10)]
+
+    def _note(self, text: str) -> list[Flowable]:
+        return [PdfParagraph(self._text(text), self.styles["note"])]
+
+    def _pdf_pages(self, block: PdfPages) -> list[Flowable]:
+        prepared = self._embedded[id(block)]
+        name = block.caption or "document PDF"
+        if isinstance(prepared, EmbedError):
+            note = f"Document PDF non reproduit : {name} — {prepared}."
+            self.sink.left_out.append(note)
+            return self._note(note)
+        key = f"pdf-{id(block)}"
+        title = f"{name} ({len(prepared.pages)} page{'s' if len(prepared.pages) > 1 else ''})"
+        caption = PdfParagraph(f'<a name="{key}"/>{self._text(title)}', self.styles["code_caption"])
+        caption.outline_entry = (3, self.clean(title), self._text(title), key)
+        flowables: list[Flowable] = [caption]
+        for index, size in zip(prepared.pages, prepared.sizes, strict=True):
+            flowables.append(PageSlot(prepared, index, size, self._placements, TEXT_HEIGHT))
+        notes = list(prepared.notes)
+        if prepared.truncated:
+            notes.append(f"{len(prepared.pages)} premières pages sur {prepared.total_pages} reproduites ; "
+                         "le document complet reste consultable dans Probatio")
+        for text in notes:
+            self.sink.left_out.append(f"{name} : {text}")
+            flowables += self._note(f"{name} : {text}.")
+        return flowables
+
+    def _svg(self, block: Svg) -> list[Flowable]:
+        prepared = self._embedded[id(block)]
+        name = block.caption or "schéma SVG"
+        if isinstance(prepared, EmbedError):
+            note = f"Schéma non reproduit : {name} — {prepared}."
+            self.sink.left_out.append(note)
+            return self._note(note)
+        max_height = min(block.max_height_cm * cm, TEXT_HEIGHT - 40)
+        flowables: list[Flowable] = [scaled_drawing(prepared, TEXT_WIDTH, max_height), *self._caption(block.caption)]
+        if prepared.removed:
+            flowables += self._note(f"Retiré du schéma par sécurité : {', '.join(prepared.removed)}.")
+        return [KeepTogether(flowables)]
 
     def _code(self, block: CodeBlock) -> list[Flowable]:
         excerpt = block.excerpt()

@@ -26,6 +26,8 @@ class RenderReport:
     unreadable_images: list[str] = field(default_factory=list)
     cut_code_blocks: int = 0
     broken_references: list[str] = field(default_factory=list)
+    # French notes on embedded files (PDF pages, schemas) left out in whole or in part, and why.
+    left_out: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def count_replaced(self, characters: Counter[str]) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from core.timeutil import format_paris, utcnow
 from documents import (
-    BulletList, CodeBlock, CrossReference, Document, Heading, Image, PageBreak, Paragraph, Run, Table,
-    TableOfContents, TitlePage,
+    BulletList, CodeBlock, CrossReference, Document, Heading, Image, PageBreak, Paragraph, PdfPages, Run, Svg,
+    Table, TableOfContents, TitlePage,
 )
+from documents.embedded import MAX_PDF_BYTES, MAX_SVG_BYTES, pdf_page_total
+from documents.office import OfficeError, office_blocks
 from evidence.files import open_version
 from evidence.filetypes import FileKind, file_type_of
 from evidence.models import AcquisitionContext
@@ -31,6 +33,11 @@ ANNEX_MAX_LINES = 1500
 # The dossier reads at most this much of a text file; a 50 MB log yields an excerpt plus a bounded annex.
 TEXT_READ_LIMIT = 2 * 1024 * 1024
 IMAGE_READ_LIMIT = 25 * 1024 * 1024
+OFFICE_READ_LIMIT = 40 * 1024 * 1024
+# A PDF longer than this, or an office document of more blocks, goes to the annexes (referenced in place).
+PDF_IN_PLACE_PAGES = 4
+OFFICE_IN_PLACE_BLOCKS = 30
+PDF_MAX_PAGES = 30  # pages of one PDF evidence reproduced in the dossier
 
 
 @dataclass
@@ -158,13 +165,16 @@ def _file_blocks(item: dict, version: dict, context: DossierContext, annexes: li
     caption = f"Preuve n°{item['number']} — {version['filename']}"
     media_type = version["media_type"]
     file_type = file_type_of(version["filename"], media_type)
+    identity = Paragraph([Run("Fichier : ", bold=True), Run(
+        f"{version['filename']} (version {version.get('number', 1)}) — SHA-256 : {version.get('sha256') or 'inconnu'}",
+        italic=True)])
     try:
         if file_type.kind == FileKind.IMAGE:
-            return [Image(_read(version, IMAGE_READ_LIMIT), caption)]
+            return [identity, Image(_read(version, IMAGE_READ_LIMIT), caption)]
         if file_type.is_text:
             data = _read(version, TEXT_READ_LIMIT)
             anchor = f"annexe-{version['id']}"
-            label = str(sum(1 for block in annexes if isinstance(block, Heading)) + 1)
+            label = _annex_label(annexes)
             annexes.append(Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor))
             if version["size"] > len(data):
                 annexes.append(Paragraph([Run(
@@ -172,12 +182,68 @@ def _file_blocks(item: dict, version: dict, context: DossierContext, annexes: li
                     "seul son début figure ici ; il reste téléchargeable intégralement dans Probatio.", italic=True,
                 )]))
             annexes.append(CodeBlock(data, version["filename"], max_lines=ANNEX_MAX_LINES))
-            return [CodeBlock(data, caption, max_lines=EXCERPT_LINES, annex_anchor=anchor, annex_label=label)]
+            return [identity, CodeBlock(data, caption, max_lines=EXCERPT_LINES, annex_anchor=anchor, annex_label=label)]
+        if file_type.kind == FileKind.PDF:
+            return [identity, *_pdf_blocks(item, version, caption, annexes)]
+        if file_type.kind == FileKind.SVG:
+            data = _read(version, MAX_SVG_BYTES + 1)
+            if len(data) > MAX_SVG_BYTES:
+                return [identity, _left_out(context, item, version, "schéma trop volumineux pour le dossier")]
+            return [identity, Svg(data, caption)]
+        if file_type.kind in (FileKind.DOCUMENT, FileKind.SPREADSHEET):
+            return [identity, *_office(item, version, caption, context, annexes)]
     except StorageError as error:
         context.problems.append(f"preuve n°{item['number']}, {version['filename']} : {error}")
         return [Paragraph([Run(f"Fichier indisponible : {version['filename']} ({error}).", bold=True)])]
     size_kb = max(1, version["size"] // 1024)
-    return [Paragraph([Run(f"Fichier joint : {version['filename']} ({media_type}, {size_kb} Ko), consultable dans Probatio.", italic=True)])]
+    return [identity, Paragraph([Run(f"Fichier joint : {version['filename']} ({media_type}, {size_kb} Ko), consultable dans Probatio.", italic=True)])]
+
+
+def _annex_label(annexes: list) -> str:
+    return str(sum(1 for block in annexes if isinstance(block, Heading)) + 1)
+
+
+def _left_out(context: DossierContext, item: dict, version: dict, why: str) -> Paragraph:
+    context.problems.append(f"preuve n°{item['number']}, {version['filename']} : {why}")
+    return Paragraph([Run(f"Contenu non reproduit : {version['filename']} — {why} ; "
+                          "le fichier reste consultable dans Probatio.", italic=True)])
+
+
+def _to_annex(item: dict, version: dict, annexes: list, blocks: list, what: str) -> list:
+    """Puts `blocks` in a new annex and returns the paragraph that refers to it."""
+    anchor = f"annexe-{version['id']}"
+    label = _annex_label(annexes)
+    annexes.append(Heading(f"Annexe {label} : {version['filename']} (preuve n°{item['number']})", 2, anchor=anchor))
+    annexes.extend(blocks)
+    return [Paragraph([Run(f"{what} reproduit en "), CrossReference(f"annexe {label}", anchor), Run(".")])]
+
+
+def _pdf_blocks(item: dict, version: dict, caption: str, annexes: list) -> list:
+    data = _read(version, MAX_PDF_BYTES + 1)
+    pages = PdfPages(data, caption, max_pages=PDF_MAX_PAGES)  # too large: the renderers say so
+    total = pdf_page_total(data) if len(data) <= MAX_PDF_BYTES else None
+    if total is None or total <= PDF_IN_PLACE_PAGES:
+        return [pages]
+    return _to_annex(item, version, annexes, [pages], f"Document PDF de {total} pages")
+
+
+def _office(item: dict, version: dict, caption: str, context: DossierContext, annexes: list) -> list:
+    data = _read(version, OFFICE_READ_LIMIT + 1)
+    if len(data) > OFFICE_READ_LIMIT:
+        return [_left_out(context, item, version, "fichier trop volumineux pour le dossier")]
+    kind = version["filename"].rsplit(".", 1)[-1].lower()
+    try:
+        blocks, notes = office_blocks(data, kind, version["filename"])
+    except OfficeError as error:
+        return [_left_out(context, item, version, str(error))]
+    context.problems += [f"preuve n°{item['number']} : {note}" for note in notes]
+    if not blocks:
+        return [Paragraph([Run(f"{version['filename']} : document vide.", italic=True)])]
+    framed = [Paragraph([Run(f"Contenu de {version['filename']} :", bold=True)]), *blocks,
+              Paragraph([Run(f"Fin de {version['filename']}.", italic=True)])]
+    if len(blocks) > OFFICE_IN_PLACE_BLOCKS:
+        return _to_annex(item, version, annexes, framed, f"Contenu de {version['filename']}")
+    return framed
 
 
 def _correspondence(bloc: Bloc, criteria: list[Criterion], claims_by_criterion) -> list:

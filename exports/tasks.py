@@ -16,16 +16,18 @@ from accounts.models import User
 from core.timeutil import format_paris
 from documents import RenderReport, render_docx, render_pdf
 from extensions import db
-from jobs.services import get_job, job_task, report_progress, save_result
+from jobs.services import enqueue, get_job, job_task, report_progress, save_result
 from storage.access import object_store
 
-from exports.bundle import planned_files, write_archive
+from exports.bundle import MINUTES, planned_files, write_archive
 from exports.dossier import DossierContext, build_dossier
 from exports.grid import build_submission_grid
+from exports.minutes import build_minutes
 from exports.results import FORMATS, ZIP, ExportError, ExportResult, session_filename, submission_filename
 from grading.models import JurySession
-from portfolio.models import Submission
-from portfolio.submissions import snapshot_of
+from portfolio import coverage
+from portfolio.models import Portfolio, Submission
+from portfolio.submissions import build_snapshot, snapshot_of
 
 
 def build_document(submission: Submission, kind: str, reader=None):
@@ -55,7 +57,7 @@ def render(document, fmt: str) -> tuple[bytes, RenderReport]:
     if fmt == "pdf":
         return render_pdf(document, report), report
     if fmt == "docx":
-        return render_docx(document), report
+        return render_docx(document, report), report
     raise ExportError(f"Format inconnu : {fmt}.")
 
 
@@ -74,7 +76,8 @@ def export_submission(job_id: str, submission_id: int, document_kind: str, fmt: 
     return ExportResult(
         document=document_kind, submission_id=submission.id, object_key=ref.key,
         filename=submission_filename(submission, document_kind, fmt), media_type=FORMATS[fmt], size=ref.size,
-        pages=report.page_count if fmt == "pdf" else None, minimum_pages=minimum, warnings=problems,
+        pages=report.page_count if fmt == "pdf" else None, minimum_pages=minimum,
+        warnings=[*problems, *(note for note in report.left_out if note not in problems)],
     ).to_json()
 
 
@@ -84,7 +87,7 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
     if session is None:
         raise ExportError("La session n'existe plus.")
     files = planned_files(session)
-    if not files:
+    if not session.assignments:
         raise ExportError("Aucun dépôt n'est affecté à cette session : rien à exporter.")
     result = ExportResult.from_json(get_job(job_id).result)
     result.session_id = session.id
@@ -94,12 +97,36 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
         if name in done and object_store().exists(done[name]):
             continue  # finished before the worker stopped
         report_progress(job_id, index, total, f"{name}…")
-        document, _ = build_document(db.session.get(Submission, submission_id), kind, _reader(job_id))
-        data, _ = render(document, "pdf")
+        if kind == MINUTES:
+            document = build_minutes(session)
+        else:
+            document, _ = build_document(db.session.get(Submission, submission_id), kind, _reader(job_id))
+        data, _ = render(document, name.rsplit(".", 1)[-1])
         done[name] = object_store().put(io.BytesIO(data), len(data)).key
         save_result(job_id, result.to_json())
     report_progress(job_id, len(files), total, "Création de l'archive ZIP…")
-    ref = write_archive(files, done)
+    snapshots = {a.submission.id: a.submission.snapshot_sha256 for a in session.assignments}
+    ref = write_archive(files, done, snapshots)
     result.object_key, result.size, result.files = ref.key, ref.size, len(files)
     result.filename, result.media_type = session_filename(session), ZIP
     return result.to_json()
+
+
+@job_task
+def estimate_dossier_pages(job_id: str, portfolio_id: int, digest: str) -> dict:
+    """The page count of a portfolio's dossier as exported now (the candidate's page estimate)."""
+    portfolio = db.session.get(Portfolio, portfolio_id)
+    if portfolio is None:
+        raise ExportError("Le portefeuille n'existe plus.")
+    context = DossierContext(candidate_name=portfolio.candidate.full_name, certification=portfolio.certification)
+    report = RenderReport()
+    render_pdf(build_dossier(build_snapshot(portfolio), context), report)
+    return {"portfolio_id": portfolio_id, "digest": digest, "pages": report.page_count}
+
+
+def start_page_estimate(portfolio: Portfolio, digest: str) -> None:
+    enqueue(estimate_dossier_pages, coverage.PAGE_ESTIMATE_JOB, "Estimation du nombre de pages du dossier",
+            portfolio_id=portfolio.id, digest=digest)
+
+
+coverage.layout_estimator = start_page_estimate

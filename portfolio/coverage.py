@@ -151,8 +151,61 @@ def compute_coverage(portfolio: Portfolio) -> Coverage:
     )
 
 
+# The layout estimate: the page count of the dossier as the export lays it out, computed in the
+# background (a job of this kind, whose result caches it) for the portfolio's current content.
+# exports sets `layout_estimator` (it builds the dossier, above this package): start(portfolio, digest).
+PAGE_ESTIMATE_JOB = "page-estimate"
+layout_estimator = None
+
+
+def layout_digest(portfolio: Portfolio) -> str:
+    """A digest of what the dossier is made of now (evidence, files, claims, presentation)."""
+    import hashlib
+    import json
+
+    from portfolio.submissions import build_snapshot  # submissions imports this module
+
+    return hashlib.sha256(json.dumps(build_snapshot(portfolio), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _estimate_jobs(portfolio: Portfolio, digest: str) -> list:
+    from jobs.models import Job
+
+    jobs = db.session.scalars(
+        select(Job).where(Job.kind == PAGE_ESTIMATE_JOB).order_by(Job.created_at.desc()).limit(50)).all()
+    return [job for job in jobs if (job.params or {}).get("portfolio_id") == portfolio.id
+            and (job.params or {}).get("digest") == digest]
+
+
+def layout_pages(portfolio: Portfolio) -> int | None:
+    """The cached page count of the dossier as laid out for the portfolio's current content; None
+    while it is not computed yet."""
+    if layout_estimator is None:
+        return None
+    digest = layout_digest(portfolio)
+    for job in _estimate_jobs(portfolio, digest):
+        if job.state == "done" and isinstance(job.result, dict) and job.result.get("pages"):
+            return int(job.result["pages"])
+    return None
+
+
+def refresh_layout_estimate(portfolio: Portfolio) -> None:
+    """Start the background layout estimate when the portfolio changed since the last one (views
+    call it; never inside another transaction: queueing commits)."""
+    if layout_estimator is None:
+        return
+    digest = layout_digest(portfolio)
+    if _estimate_jobs(portfolio, digest):  # queued, running, done, or failed (not tried again)
+        return
+    layout_estimator(portfolio, digest)
+
+
 def estimate_pages(portfolio: Portfolio, evidence_count: int) -> int:
-    """A rough page count of the dossier from the current files (the export gives the real one)."""
+    """The dossier's page count as laid out by the export, once the background estimate is done;
+    until then, a rough count from the current files."""
+    exact = layout_pages(portfolio)
+    if exact is not None:
+        return exact
     rows = db.session.execute(
         select(
             EvidenceFile.evidence_id, EvidenceVersion.filename, EvidenceVersion.media_type, EvidenceVersion.size,

@@ -14,7 +14,7 @@ from evidence.models import Evidence
 from extensions import db
 
 from portfolio import services, submissions
-from portfolio.coverage import CoverageStatus, compute_coverage
+from portfolio.coverage import CoverageStatus, compute_coverage, refresh_layout_estimate
 from portfolio.charts import coverage_chart
 from portfolio.forms import EnrolmentForm, TutorsForm
 from portfolio.readiness import readiness_of
@@ -31,6 +31,7 @@ def _portfolio(portfolio_id: int, permission: Permission) -> Portfolio:
 
 
 def _coverage_context(portfolio: Portfolio) -> dict:
+    refresh_layout_estimate(portfolio)
     coverage = compute_coverage(portfolio)
     bloc_filter = request.args.get("bloc", "")
     status_filter = request.args.get("statut", "")
@@ -91,6 +92,7 @@ def new_evidence(portfolio_id: int):
 def prepare_submission(portfolio_id: int):
     """The readiness summary the candidate reads and confirms before submitting."""
     portfolio = _portfolio(portfolio_id, Permission.CHANGE_PORTFOLIO)
+    refresh_layout_estimate(portfolio)
     return render_template("portfolio/prepare_submission.html", portfolio=portfolio, readiness=readiness_of(portfolio))
 
 

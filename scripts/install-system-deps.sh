@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for browser tests, Tesseract (French) for OCR,
-# poppler-utils for PDF page checks, Swift + memcached for the S3 contract run.
+# poppler-utils for PDF page checks, Swift + memcached for the S3 contract run, LibreOffice Writer
+# (headless) to check that generated DOCX files open and convert.
 set -euo pipefail
-packages=(chromium tesseract-ocr tesseract-ocr-fra poppler-utils fonts-dejavu-core memcached
+packages=(chromium tesseract-ocr tesseract-ocr-fra poppler-utils fonts-dejavu-core memcached libreoffice-writer-nogui
           swift-proxy swift-account swift-container swift-object)
 missing=()
 for package in "${packages[@]}"; do

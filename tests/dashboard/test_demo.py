@@ -9,7 +9,7 @@ def test_demo_load_creates_one_user_per_role_and_prints_passwords_once(app_ctx):
     runner = app_ctx.test_cli_runner()
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("mot de passe :") == 4
+    assert result.output.count("mot de passe :") == 5  # and the candidate with a submitted portfolio
     for role in Role:
         assert any(u.has_role(role) for u in [get_user_by_email(e) for e in (
             "admin@demo.probatio.fr", "candidat@demo.probatio.fr", "tuteur@demo.probatio.fr", "jury@demo.probatio.fr")])

@@ -1,4 +1,5 @@
 """Bulk export of a session as a ZIP, resumable after an interruption. Immediate mode."""
+import hashlib
 import io
 import zipfile
 from datetime import timedelta
@@ -27,8 +28,21 @@ def test_admin_exports_every_dossier_and_grid_of_a_session(client_for, jury, app
     job = db.session.query(Job).filter_by(kind="session-export").one()
     archive = _zip(job)
     names = sorted(archive.namelist())
-    assert names == sorted(name for name, _, _ in planned_files(jury.session))
-    assert all(archive.read(name).startswith(b"%PDF") for name in names)
+    planned = [name for name, _, _ in planned_files(jury.session)]
+    assert names == sorted([*planned, "manifeste.csv"])
+    assert {name.rsplit("/", 1)[-1] for name in planned} >= {
+        "dossier-de-validation.pdf", "dossier-de-validation.docx", "grille-d-evaluation.pdf", "grille-d-evaluation.docx"}
+    assert any(name.startswith("proces-verbal-session-") for name in planned)
+    for name in planned:
+        assert archive.read(name).startswith(b"%PDF" if name.endswith(".pdf") else b"PK")
+    manifest = archive.read("manifeste.csv").decode("utf-8-sig").splitlines()
+    assert manifest[0] == "fichier;sha256;octets;depot;sha256_instantane_du_depot"
+    rows = {line.split(";")[0]: line.split(";") for line in manifest[1:]}
+    assert set(rows) == set(planned)
+    for name, row in rows.items():
+        assert row[1] == hashlib.sha256(archive.read(name)).hexdigest()
+    dossier = next(name for name in planned if name.endswith("dossier-de-validation.pdf"))
+    assert rows[dossier][4] == jury.submission.snapshot_sha256
     download = admin.get(f"/jury/exports/{job.id}/archive")
     assert download.status_code in (200, 302)
 
