@@ -8,14 +8,25 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
+from sqlalchemy.exc import OperationalError
+
 from accounts.policy import Permission, authorize, requires
+from core.errors import render_error
 from extensions import db
 from portfolio.models import Submission
 from search import search
 from search.extraction import KIND_LABELS, ocr_status
+from search.postgres import SEARCH_UNAVAILABLE
 from search.filters import as_int, filter_choices, read_filters, visible_portfolios
 
 bp = Blueprint("search", __name__)
+
+
+@bp.errorhandler(OperationalError)
+def database_unreachable(_error):
+    """The database does not answer (the policy's scopes, the filters, the PostgreSQL index): a
+    French page saying so, never a 500."""
+    return render_error(503, SEARCH_UNAVAILABLE)
 
 PER_PAGE = 20
 
