@@ -21,7 +21,6 @@ from authorization.scopes import visible_portfolio_ids, visible_submission_ids
 from extensions import db
 from portfolio.models import Portfolio
 
-from search import models  # noqa: F401  (the search_documents table belongs to the metadata)
 from search.documents import all_evidence_ids, documents_for, iter_all_documents
 from search.index import IndexMissing, SearchIndex, SearchIndexError, split
 from search.postgres import PostgresIndex
