@@ -42,7 +42,7 @@ def test_five_million_characters_index_on_postgresql_and_check_says_what_was_lef
     if search_app.config["SEARCH_BACKEND"] != "postgresql":
         pytest.skip("la limite de 1 Mo du tsvector est propre à PostgreSQL")
     # About 450,000 distinct words: far more lexemes than a tsvector holds.
-    text = "ouverture du journal\n" + "\n".join(f"ligne {n:07d} code{n:07x}" for n in range(190_000))
+    text = "ouverture du journal\n" + "\n".join(f"ligne {n:07d} code{n:07x}" for n in range(193_000))
     text = (text + "\n")[:4_999_980] + "\nepilogue"
     assert len(text) >= 4_999_000
     evidence = factories.make_evidence(world["portfolio_a"], title="Journal complet du serveur")
