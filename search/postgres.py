@@ -306,12 +306,20 @@ class PostgresIndex:
     def replace_evidence(self, documents_by_evidence: dict[int, list[dict]], connection=None) -> int:
         def work(connection):
             ids = sorted(documents_by_evidence)
-            keep = [d["doc_id"] for docs in documents_by_evidence.values() for d in docs]
+            documents = [d for docs in documents_by_evidence.values() for d in docs]
+            keep = [d["doc_id"] for d in documents]
+            # Rows locked until the commit: a concurrent reindex of the same evidence waits.
+            existing = dict(connection.execute(
+                text("SELECT doc_id, fingerprint FROM search_documents WHERE evidence_id = ANY(:ids) FOR UPDATE"), {"ids": ids},
+            ).all())
             connection.execute(
                 text("DELETE FROM search_documents WHERE evidence_id = ANY(:ids) AND NOT (doc_id = ANY(:keep))"),
                 {"ids": ids, "keep": keep},
             )
-            return _write(connection, (d for docs in documents_by_evidence.values() for d in docs))[0]
+            # Documents whose fingerprint is unchanged are not analysed again (a new version of a
+            # file does not re-analyse the texts of every older one).
+            _write(connection, (d for d in documents if existing.get(d["doc_id"]) != d["fingerprint"]))
+            return len(documents)
 
         return work(connection) if connection is not None else self._run(work)
 

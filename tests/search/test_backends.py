@@ -74,3 +74,24 @@ def test_check_and_reindex_work_on_each_backend(world, search_app):
     assert outcome.exit_code == 0, outcome.output
     where = "la table search_documents (PostgreSQL)" if search_app.config["SEARCH_BACKEND"] == "postgresql" else "l'index"
     assert f"dans {where} : 2." in outcome.output
+
+
+def test_a_new_version_does_not_rewrite_the_unchanged_documents_on_postgresql(world, search_app, text_version):
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("xmin est une colonne système de PostgreSQL")
+    from sqlalchemy import text
+
+    from extensions import db
+
+    first = f"v{world['version_a'].id}"
+
+    def xmin(doc_id: str) -> str:
+        with db.engine.connect() as connection:
+            return connection.execute(text("SELECT xmin::text FROM search_documents WHERE doc_id = :d"), {"d": doc_id}).scalar()
+
+    before = xmin(first)
+    version = text_version(world["evidence_a"], "Nouvelle version : tunnel IPsec renégocié.\n", "ipsec.log")
+    assert xmin(f"v{version.id}") is not None
+    assert xmin(first) == before  # the older version's row was left as it was
+    assert {h.evidence_id for h in search(world["candidate_a"], "renégocié").hits} == {world["evidence_a"].id}
+    assert {h.evidence_id for h in search(world["candidate_a"], "DENY").hits} == {world["evidence_a"].id}
