@@ -16,6 +16,7 @@ MIN_SECRET_KEY_BYTES = 32
 # A key of 32 random bytes, hex or base64, shows far more; "x" * 40 or "0123…" does not.
 MIN_SECRET_KEY_DISTINCT = 10
 STORAGE_BACKENDS = ("local", "minio")
+SEARCH_BACKENDS = ("whoosh", "postgresql")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -42,6 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MINIO_BUCKET", "probatio", "Bucket holding the objects; created when missing."),
     Setting("MINIO_SECURE", "false", "`true` to talk HTTPS to MinIO."),
     Setting("MINIO_REGION", "us-east-1", "Region used to sign S3 requests."),
+    Setting("SEARCH_BACKEND", "whoosh", "Full-text search: `whoosh` (an index folder on this node) or `postgresql` (a table of the database, shared by every node; needs a PostgreSQL `DATABASE_URL`)."),
     Setting("SEARCH_INDEX_DIR", "instance/search-index", "Folder of the Whoosh full-text index."),
     Setting("SEARCH_TIME_LIMIT", "0.12", "Seconds an unscoped search may spend collecting before it shows partial results."),
     Setting("JOBS_URL", "sqlite:///instance/jobs.db", "Background job queue: `sqlite:///path` or `redis://host:port/db`."),
@@ -172,6 +174,12 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
     if not jobs_url.startswith(("sqlite:///", "redis://", "memory://")):
         raise ConfigError(f"JOBS_URL={jobs_url!r} : attendu sqlite:///chemin ou redis://hôte:port/base.")
 
+    search_backend = raw["SEARCH_BACKEND"].strip().lower()
+    if search_backend not in SEARCH_BACKENDS:
+        raise ConfigError(f"SEARCH_BACKEND={raw['SEARCH_BACKEND']!r} : valeurs possibles {', '.join(SEARCH_BACKENDS)}.")
+    if search_backend == "postgresql" and not scheme.startswith("postgresql"):
+        raise ConfigError("SEARCH_BACKEND=postgresql demande une base PostgreSQL (DATABASE_URL=postgresql://…).")
+
     secret_key = raw["SECRET_KEY"]
     production = mode == "production"
     _check_secret_key(secret_key, production)
@@ -195,6 +203,7 @@ def load_config(environ: os._Environ | dict | None = None, root: Path | None = N
         "MINIO_BUCKET": raw["MINIO_BUCKET"],
         "MINIO_SECURE": _bool("MINIO_SECURE", raw["MINIO_SECURE"]),
         "MINIO_REGION": raw["MINIO_REGION"],
+        "SEARCH_BACKEND": search_backend,
         "SEARCH_INDEX_DIR": path("SEARCH_INDEX_DIR"),
         "SEARCH_TIME_LIMIT": _positive_float("SEARCH_TIME_LIMIT", raw["SEARCH_TIME_LIMIT"]),
         "JOBS_URL": _resolve_sqlite(jobs_url, root) if jobs_url.startswith("sqlite") else jobs_url,

@@ -1,9 +1,13 @@
-"""Portfolio page and coverage matrix: latency and SQL query count for a large portfolio.
+"""Portfolio page, coverage matrix and the juror's review page: latency and SQL query count.
 
 Builds a certification with 60 criteria and portfolios of 30 and 300 evidence items (each with a
 file version and two claims) in a temporary SQLite database, then requests, through the real
 WSGI app, the portfolio page and the coverage fragment. The 30-item portfolio is the reference
 in the same run: the query count must not grow with the number of evidence items.
+
+Then the juror's review page (/jury/affectations/<id>) of a submission of a 72-criterion
+certification holding 30 (reference) and 300 evidence items: a jury session, a juror, the
+submission assigned (target p95 ≤ 150 ms at 300 items, query count flat).
 
     .venv/bin/python bench/pages.py [--requests 60]
 """
@@ -40,20 +44,20 @@ from portfolio.services import enrol_candidate  # noqa: E402
 PASSWORD = "mot-de-passe-bench-1"
 
 
-def build_certification() -> Certification:
+def build_certification(per_evaluation: int = 10, code: str = "BENCH") -> Certification:
     certification = Certification(
-        lineage="BENCH", code="BENCH", key="BENCH", version_number=1, title="Certification de mesure",
+        lineage=code, code=code, key=code, version_number=1, title="Certification de mesure",
         source_name="bench", source_sha256="0" * 64, content_sha256="0" * 64, dossier_min_pages=60,
     )
     for b in range(1, 4):
         bloc = Bloc(code=f"BC0{b}", title=f"Bloc {b}", position=b)
-        competence = Competence(code=f"C{b}", key=f"BENCH/BC0{b}/C{b}", text="Compétence", position=1)
+        competence = Competence(code=f"C{b}", key=f"{code}/BC0{b}/C{b}", text="Compétence", position=1)
         bloc.competences.append(competence)
         for e in range(1, 3):
             evaluation = Evaluation(code=f"E{e}", modality="Mise en situation", position=e)
-            for c in range(1, 11):
+            for c in range(1, per_evaluation + 1):
                 evaluation.criteria.append(Criterion(
-                    certification=certification, key=f"BENCH/BC0{b}/E{e}/CE{c}", code=f"CE{c}",
+                    certification=certification, key=f"{code}/BC0{b}/E{e}/CE{c}", code=f"CE{c}",
                     text=f"Critère {c} de l'évaluation {e} du bloc {b}", position=c,
                 ))
             bloc.evaluations.append(evaluation)
@@ -135,6 +139,42 @@ def main() -> None:
                 p50, p95, queries = measure(client, url, args.requests, headers)
             print(f"{label:<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
     print("Target: p95 ≤ 100 ms for 300 evidence items; query count equal for 30 and 300 items.")
+    juror_review(app, args.requests)
+
+
+def juror_review(app, requests: int) -> None:
+    """The juror's review page of a submitted dossier, 72 criteria, 30 and 300 evidence items."""
+    from datetime import datetime
+
+    from grading import sessions
+    from portfolio.submissions import submit_portfolio
+
+    with app.app_context():
+        certification = build_certification(per_evaluation=12, code="JURY72")
+        admin = accounts.create_user("admin@bench.fr", "Admin du banc", {Role.ADMIN}, password=PASSWORD)
+        juror = accounts.create_user("jure@bench.fr", "Juré du banc", {Role.JUROR}, password=PASSWORD)
+        session = sessions.create_session(certification, sessions.SessionFields(starts_at=datetime(2026, 6, 15, 7, 0), place="Salle 1"), actor=admin)
+        sessions.add_member(session, juror, actor=admin, is_president=True, is_external=True)
+        assignments = {}
+        for items in (30, 300):
+            candidate = accounts.create_user(f"jury-candidat{items}@bench.fr", f"Candidat jury {items}", {Role.CANDIDATE}, password=PASSWORD)
+            portfolio = enrol_candidate(candidate, certification)
+            fill_portfolio(portfolio, certification, items)
+            submission = submit_portfolio(portfolio, candidate)
+            assignments[items] = sessions.assign_submission(session, submission, actor=admin).id
+    client = app.test_client()
+    with app.app_context():
+        token = client.get("/connexion").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/connexion", data={"email": "jure@bench.fr", "password": PASSWORD, "csrf_token": token})
+    print(f"\nJuror review page, {requests} requests each, 72 criteria")
+    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    for items, assignment_id in assignments.items():
+        url = f"/jury/affectations/{assignment_id}"
+        client.get(url)  # warm-up
+        with app.app_context():
+            p50, p95, queries = measure(client, url, requests, {})
+        print(f"{'juror review':<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
+    print("Target: p95 ≤ 150 ms for 300 evidence items; query count equal for 30 and 300 items.")
 
 
 if __name__ == "__main__":

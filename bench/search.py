@@ -1,8 +1,12 @@
 """Search benchmark: index synthetic French evidence, then time queries; SQLite FTS5 as a reference.
 
-    .venv/bin/python bench/search.py                 # 100,000 documents
+    .venv/bin/python bench/search.py                 # 100,000 documents, every backend
     .venv/bin/python bench/search.py --docs 5000     # a quick run
     .venv/bin/python bench/search.py --processes 2   # index with two processes
+    .venv/bin/python bench/search.py --backends whoosh,postgresql,fts5 --pg-url postgresql+psycopg://…/probatio_bench
+
+The PostgreSQL backend (search/postgres.py) is timed in its own database (created when missing;
+its search_documents table is dropped and made again): never point --pg-url at a database in use.
 
 Documents look like the index's own (search/documents.py): a title, a description, a
 justification and the extracted text of a file (prose or log lines), a few hundred words in all.
@@ -39,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from whoosh import query as wq  # noqa: E402
 
 from search.index import SearchIndex  # noqa: E402
+from search.postgres import PostgresIndex  # noqa: E402
 from search.query import parse_query  # noqa: E402
 from search.searching import TIME_LIMIT_SECONDS, run_search  # noqa: E402
 
@@ -250,6 +255,49 @@ def time_whoosh(index: SearchIndex, candidates: list[int], repeat: int, time_lim
     return figures
 
 
+def time_backend(index, candidates: list[int], repeat: int) -> dict:
+    """The same query sets through a backend's search_page (exact totals, counts per kind)."""
+    figures = {}
+    rnd = random.Random(7)
+    hidden = wq.Or([wq.Term("hidden", "frozen"), wq.Term("hidden", "removed"), wq.Term("hidden", "past")])
+    for label, texts in QUERIES.items():
+        for scope in ("sans filtre", "un candidat"):
+            timings, totals = [], []
+            for round_ in range(repeat + 1):
+                for text in texts:
+                    restriction, exclusion = None, hidden
+                    if scope == "un candidat":
+                        restriction, exclusion = wq.AndNot(wq.Term("portfolio_id", str(rnd.choice(candidates))), hidden), None
+                    started = time.perf_counter()
+                    page = index.search_page(parse_query(text).query, restriction=restriction, exclusion=exclusion,
+                                             page=1, per_page=20, with_facets=True)
+                    elapsed = time.perf_counter() - started
+                    if round_:
+                        timings.append(elapsed * 1000)
+                        totals.append(page.total)
+            figures[(label, scope)] = (timings, statistics.mean(totals), "0/" + str(len(timings)))
+    return figures
+
+
+def postgres_index(url: str) -> PostgresIndex:
+    """A fresh search_documents table in the bench database (made when missing)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from search.models import SearchDocument
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = create_engine(target)
+    SearchDocument.__table__.drop(engine, checkfirst=True)
+    SearchDocument.__table__.create(engine)
+    return PostgresIndex(engine)
+
+
 def build_fts(path: Path, docs: int) -> float:
     started = time.perf_counter()
     connection = sqlite3.connect(path)
@@ -330,7 +378,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the index in this folder and keep it")
     parser.add_argument("--submitted", type=float, default=0.0,
                         help="share of candidates whose documents also have a frozen copy (0 to 1, default 0)")
+    parser.add_argument("--backends", default="whoosh,postgresql,fts5", help="comma-separated: whoosh, postgresql, fts5")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/probatio_bench",
+                        help="database for the postgresql backend (its search_documents table is replaced)")
     args = parser.parse_args()
+    backends = {b.strip() for b in args.backends.split(",") if b.strip()}
 
     work = Path(tempfile.mkdtemp(prefix="probatio-bench-search-"))
     index_dir = args.keep or work / "index"
@@ -343,7 +395,6 @@ def main() -> None:
         words = statistics.mean(sum(len(str(d[f]).split()) for f in ("title", "description", "justifications", "content")) for d in sample)
         print(f"Mots par document (moyenne) : {words:.0f}")
 
-        index = SearchIndex(index_dir)
         # One chunk per process (each writes one segment); in one process, chunks only pace the progress.
         size = -(-args.docs // args.processes) if args.processes > 1 else 10_000
         bounds = [(start, min(args.docs, start + size), args.submitted) for start in range(0, args.docs, size)]
@@ -354,24 +405,40 @@ def main() -> None:
                 last[0] = time.perf_counter()
                 print(f"  … {done:,} documents".replace(",", " "), flush=True)
 
-        started = time.perf_counter()
-        count = index.rebuild(bounds, corpus_slice,
-                              processes=args.processes, on_progress=progress)
-        whoosh_seconds = time.perf_counter() - started
-        print(f"Whoosh : {count:,} documents indexés en {whoosh_seconds:.0f} s ".replace(",", " ")
-              + f"({count / whoosh_seconds:.0f} documents/s, {args.processes} processus), "
-              + f"index de {folder_size(index_dir) / 1e6:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f}")
-
-        fts_path = work / "fts.sqlite"
-        fts_seconds = build_fts(fts_path, args.docs)
-        print(f"FTS5 : chargé en {fts_seconds:.0f} s, base de {fts_path.stat().st_size / 1e6:.0f} Mo")
-
         candidates = list(range(max(1, args.docs // DOCS_PER_CANDIDATE)))
         limit_ms = TIME_LIMIT_SECONDS * 1000
-        print_table(f"Whoosh, comme la page de recherche (limite de collecte {limit_ms:.0f} ms)",
-                    time_whoosh(index, candidates, args.repeat, TIME_LIMIT_SECONDS))
-        print_table("Whoosh sans limite de temps (totaux exacts, 1 tour)", time_whoosh(index, candidates, 1, None))
-        print_table("SQLite FTS5 (référence : première page de 20 avec snippet(), et count(*))", time_fts(fts_path, candidates, args.repeat))
+        if "whoosh" in backends:
+            index = SearchIndex(index_dir)
+            started = time.perf_counter()
+            count = index.rebuild(bounds, corpus_slice, processes=args.processes, on_progress=progress)
+            whoosh_seconds = time.perf_counter() - started
+            print(f"Whoosh : {count:,} documents indexés en {whoosh_seconds:.0f} s ".replace(",", " ")
+                  + f"({count / whoosh_seconds:.0f} documents/s, {args.processes} processus), "
+                  + f"index de {folder_size(index_dir) / 1e6:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f}")
+            print_table(f"Whoosh, comme la page de recherche (limite de collecte {limit_ms:.0f} ms)",
+                        time_whoosh(index, candidates, args.repeat, TIME_LIMIT_SECONDS))
+            print_table("Whoosh sans limite de temps (totaux exacts, 1 tour)", time_whoosh(index, candidates, 1, None))
+        if "postgresql" in backends:
+            from sqlalchemy import text
+
+            pg = postgres_index(args.pg_url)
+            started = time.perf_counter()
+            count = pg.rebuild(bounds, corpus_slice, processes=args.processes, on_progress=progress)
+            with pg.engine.begin() as connection:
+                connection.execute(text("ANALYZE search_documents"))
+                size_mb = connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar() / 1e6
+            pg_seconds = time.perf_counter() - started
+            print(f"PostgreSQL : {count:,} documents indexés en {pg_seconds:.0f} s ".replace(",", " ")
+                  + f"({count / pg_seconds:.0f} documents/s, {args.processes} processus), "
+                  + f"table et index de {size_mb:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f}")
+            print_table("PostgreSQL (search_documents, tsvector + GIN ; totaux exacts, comptes par type)",
+                        time_backend(pg, candidates, args.repeat))
+            pg.engine.dispose()
+        if "fts5" in backends:
+            fts_path = work / "fts.sqlite"
+            fts_seconds = build_fts(fts_path, args.docs)
+            print(f"FTS5 : chargé en {fts_seconds:.0f} s, base de {fts_path.stat().st_size / 1e6:.0f} Mo")
+            print_table("SQLite FTS5 (référence : première page de 20 avec snippet(), et count(*))", time_fts(fts_path, candidates, args.repeat))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

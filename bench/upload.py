@@ -14,6 +14,13 @@ the fixed cost, and the server's resident memory growth: its peak
 (VmHWM, reset through /proc/<pid>/clear_refs just before) after the upload minus its resident
 size (VmRSS) just before, and the highest VmRSS sampled every 20 ms during the upload.
 
+A real job queue and a real worker, as in production: the upload request only enqueues the text
+extraction (huey on a SQLite file), and a `huey_consumer worker.huey` process started here
+extracts and indexes while the next uploads run. Then, separately, the time from the end of an
+upload (its response received) to its content being searchable (a GET /recherche that lists the
+file), polled every 50 ms, for a 1 MB log, a screenshot (OCR) and a 20-page PDF (--searchable N of
+each; p50 and p95).
+
 Targets: ratio >= 0.8 from 50 MB up; growth < 50 MB for the 500 MB file.
 """
 from __future__ import annotations
@@ -44,8 +51,9 @@ PASSWORD = "banc-d-essai-upload-1"
 
 # --- the server side (run in the subprocess) --------------------------------------------------
 
-def serve(folder: Path, port: int) -> None:
-    os.environ.update({
+def bench_env(folder: Path) -> dict[str, str]:
+    """The environment of the app and of its worker (the same database, store, index and queue)."""
+    return {
         "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
         "STORAGE_BACKEND": "local",
         "STORAGE_DIR": str(folder / "objects"),
@@ -53,8 +61,13 @@ def serve(folder: Path, port: int) -> None:
         # A real queue, as production has: the upload request only enqueues the text extraction.
         "JOBS_URL": f"sqlite:///{folder / 'jobs.db'}",
         "MAX_UPLOAD_MB": "1024",
-        "SECRET_KEY": secrets.token_hex(16),
-    })
+        "SECRET_KEY": "banc-d-essai-" + "0123456789abcdef" * 2,
+        "OMP_THREAD_LIMIT": "1",
+    }
+
+
+def serve(folder: Path, port: int) -> None:
+    os.environ.update(bench_env(folder))
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
     from werkzeug.serving import WSGIRequestHandler, run_simple
@@ -275,6 +288,69 @@ def measure_size(size: int, repeat: int, folder: Path, session: Session, evidenc
     }
 
 
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
+
+
+def sample_files(folder: Path, n: int) -> dict[str, Path]:
+    """The three files of the time-to-searchable measure, each with the unique word `banc<n>…`."""
+    sys.path.insert(0, str(ROOT))
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from tests.factories import text_png
+
+    word = f"repere{n:03d}"
+    log = folder / f"journal-{n}.log"
+    make_log(log, MB)
+    with open(log, "r+b") as out:
+        out.write(f"{word} debut du journal\n".encode())
+    png = folder / f"capture-{n}.png"
+    png.write_bytes(text_png([f"Capture {word}", "Pare-feu : refus SSH"]))
+    pdf = folder / f"rapport-{n}.pdf"
+    document = canvas.Canvas(str(pdf), pagesize=A4)
+    for page in range(20):
+        for line in range(40):
+            document.drawString(60, 780 - line * 18, f"Page {page + 1} ligne {line + 1} : procédure de sauvegarde du serveur {word}")
+        document.showPage()
+    document.save()
+    return {"journal 1 Mo": log, "capture d'écran (OCR)": png, "PDF de 20 pages": pdf}
+
+
+def drain_queue(folder: Path, limit: float = 900) -> float:
+    """Wait until the worker has finished every job of the throughput runs (their extractions):
+    the time-to-searchable of a file must not include the backlog of the files before it."""
+    import sqlite3
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        with sqlite3.connect(folder / "bench.db") as connection:
+            waiting = connection.execute("SELECT count(*) FROM jobs WHERE state NOT IN ('done', 'failed')").fetchone()[0]
+        if not waiting:
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    raise SystemExit(f"the worker did not finish its jobs within {limit:.0f} s")
+
+
+def time_to_searchable(session: Session, evidence_id: int, path: Path, word: str, server_pid: int, limit: float = 300) -> float:
+    upload_over_http(session, evidence_id, path, server_pid)
+    ended = time.perf_counter()
+    while time.perf_counter() - ended < limit:
+        status, page = session.request("GET", f"/recherche?q={word}")
+        if status == 200 and path.name.encode() in page:
+            return time.perf_counter() - ended
+        time.sleep(0.05)
+    raise SystemExit(f"{path.name} not searchable after {limit:.0f} s")
+
+
+def report_searchable(figures: dict[str, list[float]]) -> None:
+    print("Time from the end of an upload to its content being searchable (real worker, polled every 50 ms):")
+    print(f"{'file':>24} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for label, values in figures.items():
+        print(f"{label:>24} {len(values):>3} {percentile(values, 50):>7.2f} {percentile(values, 95):>7.2f} {max(values):>7.2f}")
+
+
 def report(rows: list[dict], repeat: int, fixed: float) -> None:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Upload benchmark: {repeat} measurement pairs per size (medians), local store, SQLite, werkzeug "
@@ -294,6 +370,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,50,500", help="file sizes in MB, comma-separated")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per size (the median is shown)")
+    parser.add_argument("--searchable", type=int, default=5, help="uploads of each file kind for the time-to-searchable")
     parser.add_argument("--serve", nargs=2, metavar=("FOLDER", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -311,8 +388,14 @@ def main() -> None:
             [sys.executable, __file__, "--serve", str(folder), str(port)],
             stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "wb"), cwd=ROOT,
         )
+        worker = None
         try:
             settings = wait_for(port, process, folder)
+            worker = subprocess.Popen(
+                [str(Path(sys.executable).parent / "huey_consumer"), "worker.huey", "--workers", "1", "--delay", "0.05"],
+                env={**os.environ, **bench_env(folder)}, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=open(folder / "worker.log", "wb"),
+            )
             session = Session(port)
             session.login(settings["email"])
             store = LocalStore(folder / "objects")
@@ -327,10 +410,20 @@ def main() -> None:
             fixed = statistics.median(fixed_times)
             rows = [measure_size(size, args.repeat, folder, session, settings["evidence_id"], process.pid, store, fixed)
                     for size in sizes]
+            drained = drain_queue(folder)
+            print(f"(the worker finished the extractions of the throughput runs {drained:.0f} s after the last upload)")
+            searchable: dict[str, list[float]] = {}
+            for n in range(args.searchable):
+                for label, path in sample_files(folder, n).items():
+                    searchable.setdefault(label, []).append(
+                        time_to_searchable(session, settings["evidence_id"], path, f"repere{n:03d}", process.pid))
         finally:
-            process.terminate()
-            process.wait(10)
+            for running in (worker, process):
+                if running is not None:
+                    running.terminate()
+                    running.wait(30)
     report(rows, args.repeat, fixed)
+    report_searchable(searchable)
 
 
 if __name__ == "__main__":

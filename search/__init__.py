@@ -3,11 +3,13 @@
     from search import SearchFilters, search
     results = search(current_user, "journal pare-feu", filters=SearchFilters(kind="texte"))
 
-Modules: analysis (French analyzer), schema, documents (rows → documents), index (the folder,
-its lock, rebuilds), query (the search box syntax), searching (ranking, snippets), services
+Two backends, chosen by SEARCH_BACKEND: index (the Whoosh folder, its lock, rebuilds) and
+postgres (the search_documents table of models, a tsvector per document), with the same methods.
+Modules: analysis (French analyzer), schema, documents (rows → documents), query (the search box syntax), searching (ranking, snippets), services
 (permissions, indexing, drift), sync (session listeners, `init_search`), tasks (queued reindex).
 """
 from search.index import IndexBusy, IndexMissing, SearchIndex, SearchIndexError
+from search.models import SearchDocument
 from search.searching import SearchHit
 from search.services import (
     DriftReport,
@@ -24,7 +26,7 @@ from search.services import (
 from search.sync import init_search, sync_suppressed
 
 __all__ = [
-    "DriftReport", "IndexBusy", "IndexMissing", "RebuildReport", "SearchFilters", "SearchHit", "SearchIndex",
+    "DriftReport", "IndexBusy", "IndexMissing", "RebuildReport", "SearchDocument", "SearchFilters", "SearchHit", "SearchIndex",
     "SearchIndexError", "SearchResults", "check_index", "index_evidence", "init_search", "rebuild_index",
     "repair", "search", "search_index", "sync_suppressed",
 ]

@@ -14,7 +14,10 @@ The chain, in order:
 5. when a word has accents, the stem of its folded spelling too, at the same position ("sécurité"
    also gives "securit", "sauvegardée" also "sauvegarde"): the index holds both terms and a query
    looks for either (`alternatives`), so "securite" finds "sécurité" and "sécurité" finds a log
-   written "SECURITE".
+   written "SECURITE";
+6. when a word written without accents ends in "ee" or "ees", also the stem of its "ée" / "ées"
+   spelling: "configuree" gives "configure" and "configur", so it finds "configuré" (whose stems
+   are both "configur") as well as "configurée".
 
 Stemming before folding matters: the stemmer knows French endings with their accents (-é, -ée,
 -ées); stemming folded words leaves "sauvegardee" as "sauvegarde" while "sauvegarde" gives
@@ -105,12 +108,26 @@ def terms_of(word: str) -> tuple[str, ...] | None:
         terms = None
     else:
         primary = fold(stem(lowered))
-        secondary = stem(folded) if folded != lowered else primary
-        terms = (primary,) if secondary == primary else (primary, secondary)
+        found = [primary]
+        if folded != lowered:
+            found.append(stem(folded))
+        else:
+            restored = _restore_participle(lowered)
+            if restored:
+                found.append(fold(stem(restored)))
+        terms = tuple(dict.fromkeys(found))
     if len(_TERM_CACHE) >= _TERM_CACHE_LIMIT:
         _TERM_CACHE.clear()
     _TERM_CACHE[word] = terms
     return terms
+
+
+def _restore_participle(word: str) -> str | None:
+    """"configuree" -> "configurée", "configurees" -> "configurées" (step 6); None otherwise."""
+    for ending, accented in (("ees", "ées"), ("ee", "ée")):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)] + accented
+    return None
 
 
 class FrenchAnalyzer(Tokenizer):
@@ -169,9 +186,10 @@ class FrenchAnalyzer(Tokenizer):
                     token.pos = pos
                 token.text = terms[0]
                 yield token
-                if len(terms) > 1 and not query:
-                    token.text = terms[1]
-                    yield token
+                if not query:
+                    for extra in terms[1:]:
+                        token.text = extra
+                        yield token
             offset += len(part) + len(PART_SEPARATOR)
             if pos is not None:
                 pos += PART_GAP

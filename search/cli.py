@@ -87,7 +87,14 @@ def check_command():
     except IndexMissing as error:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
-    click.echo(f"Documents attendus d'après la base : {report.expected} ; dans l'index : {report.indexed}.")
+    where = "la table search_documents (PostgreSQL)" if report.backend == "postgresql" else "l'index"
+    click.echo(f"Documents attendus d'après la base : {report.expected} ; dans {where} : {report.indexed}.")
+    if report.truncated:
+        shown = ", ".join(f"{doc_id} ({words:,} mots)".replace(",", "\u202f") for doc_id, words in list(report.truncated.items())[:SHOWN_PER_CATEGORY])
+        click.echo(
+            f"{len(report.truncated)} document(s) au texte trop long pour un tsvector PostgreSQL (1 Mo) : indexés "
+            f"jusqu'à la limite, les mots suivants ne sont pas cherchables : {shown}"
+        )
     for label, doc_ids in (("absents de l'index", report.missing), ("périmés", report.stale), ("en trop", report.extra)):
         if doc_ids:
             shown = ", ".join(doc_ids[:SHOWN_PER_CATEGORY]) + (" …" if len(doc_ids) > SHOWN_PER_CATEGORY else "")

@@ -34,7 +34,7 @@ def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     spans = []
     for match in TOKEN_RE.finditer(text):
         word_terms = terms_of(match.group(0))
-        if word_terms and (word_terms[0] in terms or (len(word_terms) > 1 and word_terms[1] in terms)):
+        if word_terms and any(t in terms for t in word_terms):
             spans.append(match.span())
             if len(spans) >= MAX_MATCHES:
                 break

@@ -53,7 +53,10 @@ _local = threading.local()
 
 
 class SearchIndex:
-    """The index stored in one folder."""
+    """The index stored in one folder (the `whoosh` backend; search/postgres.py has the other one,
+    with the same methods)."""
+
+    backend = "whoosh"
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -133,6 +136,11 @@ class SearchIndex:
             for doc_id in doc_ids:
                 writer.delete_by_term("doc_id", doc_id)
 
+    def delete_portfolios(self, portfolio_ids: Iterable[int]) -> None:
+        with self.writer() as writer:
+            for portfolio_id in portfolio_ids:
+                writer.delete_by_term("portfolio_id", str(portfolio_id))
+
     # --- reading -----------------------------------------------------------------------------
 
     def searcher(self):
@@ -172,6 +180,16 @@ class SearchIndex:
 
     def doc_count(self) -> int:
         return self.open().doc_count()
+
+    def truncated(self) -> dict[str, int]:
+        """Documents indexed in part (none here: Whoosh indexes every word of a text)."""
+        return {}
+
+    def search_page(self, query, **kwargs):
+        """One page of results (searching.run_search on the latest commit)."""
+        from search.searching import run_search
+
+        return run_search(self.searcher(), query, **kwargs)
 
     def fingerprints(self) -> dict[str, str]:
         """doc_id → fingerprint of every live document, read from columns (no stored text)."""

@@ -23,8 +23,9 @@ from portfolio.models import Portfolio
 
 from search.documents import all_evidence_ids, documents_for, iter_all_documents
 from search.index import IndexMissing, SearchIndex, SearchIndexError, split
+from search.postgres import PostgresIndex
 from search.query import parse_query
-from search.searching import TIME_LIMIT_SECONDS, SearchHit, SearchPage, run_search
+from search.searching import TIME_LIMIT_SECONDS, SearchHit, SearchPage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,14 @@ REBUILD_CHUNK = 500
 SEARCH_FAILED = "La recherche n'a pas pu aboutir (erreur de l'index). Réessayez ; si cela persiste, prévenez l'administrateur."
 
 
-def search_index() -> SearchIndex:
+def search_index() -> SearchIndex | PostgresIndex:
+    """The configured backend (SEARCH_BACKEND): the Whoosh folder, or the PostgreSQL table.
+
+    Both offer the same methods: replace_evidence, add_documents, delete_documents,
+    delete_portfolios, fingerprints, truncated, doc_count, search_page, rebuild, forget_searcher.
+    """
+    if current_app.config.get("SEARCH_BACKEND", "whoosh") == "postgresql":
+        return PostgresIndex(db.engine)
     return SearchIndex(current_app.config["SEARCH_INDEX_DIR"])
 
 
@@ -181,18 +189,17 @@ def search(user, query: str, *, filters: SearchFilters | None = None, page: int 
     time_limit = current_app.config.get("SEARCH_TIME_LIMIT", TIME_LIMIT_SECONDS)
     for attempt in (1, 2):
         try:
-            searcher = index.searcher()
-            outcome: SearchPage = run_search(
-                searcher, parsed.query, restriction=scope.restriction, exclusion=scope.exclusion, page=page,
+            outcome: SearchPage = index.search_page(
+                parsed.query, restriction=scope.restriction, exclusion=scope.exclusion, page=page,
                 per_page=per_page, with_facets=without_kind is None, time_limit=time_limit,
             )
             if without_kind is not None:
-                outcome.kind_counts = run_search(
-                    searcher, parsed.query, restriction=without_kind.restriction, exclusion=without_kind.exclusion,
+                outcome.kind_counts = index.search_page(
+                    parsed.query, restriction=without_kind.restriction, exclusion=without_kind.exclusion,
                     per_page=1, with_facets=True, snippets=False, time_limit=time_limit,
                 ).kind_counts
             break
-        except IndexMissing as error:
+        except SearchIndexError as error:  # missing index, database unreachable: said in French
             results.error = str(error)
             return results
         except Exception:  # a searcher left stale by a concurrent merge: reopen once, then give up cleanly
@@ -231,9 +238,7 @@ def delete_portfolio_documents(portfolio_ids: Iterable[int]) -> None:
     """Drop every document of portfolios deleted from the database."""
     ids = sorted(set(portfolio_ids))
     if ids:
-        with search_index().writer() as writer:
-            for portfolio_id in ids:
-                writer.delete_by_term("portfolio_id", str(portfolio_id))
+        search_index().delete_portfolios(ids)
 
 
 _REBUILD_PARENT: list[int] = []
@@ -283,6 +288,9 @@ class DriftReport:
     extra: list[str] = field(default_factory=list)
     # Evidence ids whose documents are missing or stale.
     evidence_ids: set[int] = field(default_factory=set)
+    # doc_id → words of its text the index could not hold (PostgreSQL's 1 MB tsvector): not drift.
+    truncated: dict[str, int] = field(default_factory=dict)
+    backend: str = "whoosh"
 
     @property
     def ok(self) -> bool:
@@ -291,12 +299,13 @@ class DriftReport:
 
 def check_index() -> DriftReport:
     """Compare the index with what the database says it should hold; raises IndexMissing."""
-    actual = search_index().fingerprints()
+    index = search_index()
+    actual = index.fingerprints()
     expected: dict[str, tuple[str, int]] = {}
     with Session(db.engine) as session:
         for document in iter_all_documents(session):
             expected[document["doc_id"]] = (document["fingerprint"], int(document["evidence_id"]))
-    report = DriftReport(indexed=len(actual), expected=len(expected))
+    report = DriftReport(indexed=len(actual), expected=len(expected), truncated=index.truncated(), backend=index.backend)
     for doc_id, (fingerprint, evidence_id) in sorted(expected.items()):
         if doc_id not in actual:
             report.missing.append(doc_id)

@@ -65,7 +65,8 @@ def init_search(app: Flask) -> None:
     """Create the index on first start and keep it in step with the database (call from create_app)."""
     app.extensions["search"] = {"sync": app.config.get("SEARCH_SYNC")}
     try:
-        if SearchIndex(app.config["SEARCH_INDEX_DIR"]).ensure():
+        # The postgresql backend's table comes with the migrations; only a Whoosh folder is made here.
+        if app.config.get("SEARCH_BACKEND", "whoosh") == "whoosh" and SearchIndex(app.config["SEARCH_INDEX_DIR"]).ensure():
             app.logger.info("Search index created in %s (run `flask search reindex` if the database already holds evidence)",
                             app.config["SEARCH_INDEX_DIR"])
     except OSError as error:

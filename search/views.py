@@ -5,17 +5,34 @@ results fragment that the page includes. Without JavaScript the form submits as 
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_login import current_user
 
+from sqlalchemy.exc import OperationalError
+
 from accounts.policy import Permission, authorize, requires
+from core.errors import render_error
 from extensions import db
 from portfolio.models import Submission
 from search import search
 from search.extraction import KIND_LABELS, ocr_status
+from search.postgres import SEARCH_UNAVAILABLE
 from search.filters import as_int, filter_choices, read_filters, visible_portfolios
 
 bp = Blueprint("search", __name__)
+
+
+@bp.errorhandler(OperationalError)
+def database_unreachable(_error):
+    """The database does not answer (the policy's scopes, the filters, the PostgreSQL index): a
+    French page saying so, never a 500. The page is drawn without asking the database again (the
+    layout would load the signed-in user): as for a visitor."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is reset either way
+        db.session.close()
+    g._login_user = current_app.login_manager.anonymous_user()
+    return render_error(503, SEARCH_UNAVAILABLE)
 
 PER_PAGE = 20
 

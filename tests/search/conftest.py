@@ -2,6 +2,11 @@
 
 Jobs run in huey's immediate mode here (forced by the `search_app` fixture of tests/conftest.py),
 so the index is up to date as soon as the factories commit.
+
+The contract: every test of this folder that uses `search_app` (or `world`) runs once per search
+backend, unchanged: `whoosh` always, `postgresql` when the suite's database is PostgreSQL (the
+production pass). Tests of Whoosh's own machinery (its folder, its time limit) ask for
+`whoosh_only`.
 """
 from __future__ import annotations
 
@@ -18,6 +23,21 @@ LOG_A = (
     "Configuration sauvegardée ; mot commun partagé.\n"
 )
 LOG_B = "Sauvegarde zanzibarique du serveur de B ; mot commun partagé.\n"
+
+
+@pytest.fixture(params=["whoosh", "postgresql"])
+def search_app(request, search_app, monkeypatch):
+    """tests/conftest.py's `search_app`, on each search backend in turn."""
+    if request.param == "postgresql" and db.engine.dialect.name != "postgresql":
+        pytest.skip("le moteur de recherche PostgreSQL demande une base PostgreSQL (passe « production »)")
+    monkeypatch.setitem(search_app.config, "SEARCH_BACKEND", request.param)
+    return search_app
+
+
+@pytest.fixture()
+def whoosh_only(search_app):
+    if search_app.config["SEARCH_BACKEND"] != "whoosh":
+        pytest.skip("propre au dossier d'index Whoosh")
 
 
 @pytest.fixture()

@@ -45,6 +45,8 @@ def meets(typed: str, written: str) -> bool:
         ("sauvegardee", "sauvegardées"),
         ("configurer", "configurée"),
         ("configuree", "configurée"),
+        ("configuree", "configuré"),
+        ("configurees", "configurés"),
         ("routeurs", "routeur"),
         ("coeur", "cœur"),
         ("creee", "créée"),

@@ -325,10 +325,11 @@ def test_extraction_through_a_real_huey_consumer(search_app, make_user, tmp_path
     candidate = version.file.evidence.portfolio.candidate
     db.session.commit()
     configured = os.environ.get("JOBS_URL", "")
-    jobs_url = "redis://127.0.0.1:6379/15" if configured.startswith("redis://") else f"sqlite:///{tmp_path / 'jobs.db'}"
+    jobs_url = configured if configured.startswith("redis://") else f"sqlite:///{tmp_path / 'jobs.db'}"
     env = dict(
         os.environ, JOBS_URL=jobs_url, DATABASE_URL=search_app.config["SQLALCHEMY_DATABASE_URI"],
-        SEARCH_INDEX_DIR=search_app.config["SEARCH_INDEX_DIR"], STORAGE_BACKEND=search_app.config["STORAGE_BACKEND"],
+        SEARCH_INDEX_DIR=search_app.config["SEARCH_INDEX_DIR"], SEARCH_BACKEND=search_app.config["SEARCH_BACKEND"],
+        STORAGE_BACKEND=search_app.config["STORAGE_BACKEND"],
         STORAGE_DIR=search_app.config["STORAGE_DIR"], OMP_THREAD_LIMIT="1",
     )
     if jobs_url.startswith("redis://"):

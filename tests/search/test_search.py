@@ -202,7 +202,7 @@ def test_totals_count_every_match_beyond_the_first_page(tmp_path):
         assert run_search(searcher, query, restriction=restriction, per_page=20, time_limit=None).total == exact, text
 
 
-def test_time_limit_gives_partial_results_and_says_so(world, search_app, monkeypatch):
+def test_time_limit_gives_partial_results_and_says_so(world, search_app, whoosh_only, monkeypatch):
     for n in range(300):
         factories.make_evidence(world["portfolio_a"], title=f"Relevé de la baie de brassage {n}")
     monkeypatch.setitem(search_app.config, "SEARCH_TIME_LIMIT", 1e-9)
@@ -273,7 +273,7 @@ def test_without_tesseract_images_stay_findable_by_title_and_say_why(world, monk
 
 # --- faults: index deleted, drift, concurrent writers ----------------------------------------
 
-def test_index_deleted_while_running_then_rebuilt(world, search_app):
+def test_index_deleted_while_running_then_rebuilt(world, search_app, whoosh_only):
     user = world["candidate_a"]
     assert found(user, "DENY") == {world["evidence_a"].id}
     shutil.rmtree(search_app.config["SEARCH_INDEX_DIR"])

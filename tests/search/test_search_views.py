@@ -138,7 +138,7 @@ def test_failed_extraction_is_explained_on_the_result(world, client_for, monkeyp
     assert "Le texte de ce fichier n'a pas pu être lu : OCR indisponible : tesseract n'est pas installé" in html
 
 
-def test_deleted_index_shows_a_message_not_an_error(world, client_for, search_app):
+def test_deleted_index_shows_a_message_not_an_error(world, client_for, search_app, whoosh_only):
     shutil.rmtree(search_app.config["SEARCH_INDEX_DIR"])
     client = client_for(world["candidate_a"])
     html = unescape(page(client, "/recherche?q=journal"))

@@ -1,0 +1,45 @@
+"""The PostgreSQL search backend's table: one row per index document (see documents.py).
+
+The table exists on every database (the migrations are the same everywhere) but only the
+`postgresql` backend fills it. `terms` is a `tsvector` on PostgreSQL (GIN-indexed) and plain text
+elsewhere. Its lexemes are not made by PostgreSQL's own parser: they are the terms of the Python
+French analyzer (search/analysis.py: Snowball French stems, accents folded the Whoosh way), written
+with positions and a weight per field (A title, B body, D content), so that both backends find
+exactly the same documents for a query.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+
+TSVECTOR = Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+
+
+class SearchDocument(db.Model):
+    __tablename__ = "search_documents"
+
+    # "v<version id>", "e<evidence id>", "s<submission id>v<version id>"… (documents.doc_key).
+    doc_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(Integer, index=True)
+    portfolio_id: Mapped[int] = mapped_column(Integer, index=True)
+    candidate_id: Mapped[int] = mapped_column(Integer)
+    certification_id: Mapped[int] = mapped_column(Integer)
+    # The submission a frozen document belongs to (None: a live document).
+    submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # " 3 7 " (spaces around every id): filtered with LIKE '% 3 %'.
+    bloc_ids: Mapped[str] = mapped_column(Text, default="")
+    criterion_ids: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="")
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    is_live: Mapped[bool] = mapped_column(Boolean)
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    # The document as documents.py built it (content cut to STORED_CONTENT_CHARS): hits, snippets.
+    stored: Mapped[str] = mapped_column(Text)
+    terms = mapped_column(TSVECTOR, nullable=False)
+    # Words of the extracted text left out because the tsvector would pass PostgreSQL's 1 MB limit.
+    words_left_out: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_search_documents_terms", "terms", postgresql_using="gin"),)

@@ -1,0 +1,97 @@
+"""Faults and limits of the search backends, run on both (see conftest.py): a 5-million-character
+text, long queries, the PostgreSQL index unreachable, `flask search check` on each backend."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from search import search
+from search.cli import cli as search_cli
+from search.postgres import SEARCH_UNAVAILABLE, TSVECTOR_BUDGET_BYTES, PostgresIndex, SearchUnavailable, tsvector_of
+from search.query import parse_query
+from tests import factories
+
+
+def test_configuree_finds_configure_on_the_index(world, text_version):
+    evidence = factories.make_evidence(world["portfolio_a"], title="Routeur de bordure")
+    text_version(evidence, "Interface WAN configuré en DHCP.\n", "routeur.log")
+    for query in ("configuree", "configuré", "configure", "CONFIGURE"):
+        assert {h.evidence_id for h in search(world["candidate_a"], query).hits} >= {evidence.id}, query
+
+
+def test_queries_of_500_characters_and_200_terms_answer(world):
+    long_query = ("pare-feu journal " * 40)[:500]
+    many_terms = " ".join(["journal"] + [f"mot{n}" for n in range(199)])
+    for query in (long_query, many_terms, " OU ".join(f"terme{n}" for n in range(200)) + " OU DENY",
+                  "journal " + " ".join(f"-exclu{n}" for n in range(200))):
+        results = search(world["candidate_a"], query)
+        assert results.error is None, results.error
+    assert search(world["candidate_a"], long_query).total == 1
+    assert search(world["candidate_a"], many_terms).total == 0  # every word must appear
+    assert any("seuls les 24 premiers" in n for n in search(world["candidate_a"], many_terms).notices)
+
+
+def test_a_tsvector_never_passes_the_postgresql_limit():
+    words = " ".join(f"jeton{n:07d}" for n in range(400_000))
+    literal, left_out = tsvector_of({"title": "Journal énorme", "body": "", "content": "début " + words + " épilogue"})
+    assert 0 < left_out < 400_000 and len(literal.encode()) < 2 * TSVECTOR_BUDGET_BYTES
+    assert "'debut':" in literal and "'epilog'" not in literal
+
+
+def test_five_million_characters_index_on_postgresql_and_check_says_what_was_left_out(world, search_app, text_version):
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("la limite de 1 Mo du tsvector est propre à PostgreSQL")
+    # About 450,000 distinct words: far more lexemes than a tsvector holds.
+    text = "ouverture du journal\n" + "\n".join(f"ligne {n:07d} code{n:07x}" for n in range(193_000))
+    text = (text + "\n")[:4_999_980] + "\nepilogue"
+    assert len(text) >= 4_999_000
+    evidence = factories.make_evidence(world["portfolio_a"], title="Journal complet du serveur")
+    version = text_version(evidence, text, "serveur-complet.log")
+    assert version.extraction_status == "done", version.extraction_error
+    assert {h.evidence_id for h in search(world["candidate_a"], "ouverture").hits} == {evidence.id}
+    outcome = search_app.test_cli_runner().invoke(search_cli.cli, ["check"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "trop long pour un tsvector PostgreSQL" in outcome.output and f"v{version.id}" in outcome.output
+    assert "L'index est à jour." in outcome.output
+
+
+def test_postgresql_unreachable_during_a_search_is_said_in_french(world):
+    """A PostgreSQL index whose server does not answer (nothing listens on port 9): the backend
+    raises SearchUnavailable with a French message, which search() shows instead of results."""
+    index = PostgresIndex(create_engine("postgresql+psycopg://postgres@127.0.0.1:9/test", connect_args={"connect_timeout": 2}))
+    with pytest.raises(SearchUnavailable) as raised:
+        index.search_page(parse_query("journal").query)
+    assert str(raised.value) == SEARCH_UNAVAILABLE
+    assert not index.exists()
+
+
+def test_check_and_reindex_work_on_each_backend(world, search_app):
+    runner = search_app.test_cli_runner()
+    outcome = runner.invoke(search_cli.cli, ["reindex"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Index reconstruit : 2 document(s)" in outcome.output
+    outcome = runner.invoke(search_cli.cli, ["check"])
+    assert outcome.exit_code == 0, outcome.output
+    where = "la table search_documents (PostgreSQL)" if search_app.config["SEARCH_BACKEND"] == "postgresql" else "l'index"
+    assert f"dans {where} : 2." in outcome.output
+
+
+def test_a_new_version_does_not_rewrite_the_unchanged_documents_on_postgresql(world, search_app, text_version):
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("xmin est une colonne système de PostgreSQL")
+    from sqlalchemy import text
+
+    from extensions import db
+
+    first = f"v{world['version_a'].id}"
+
+    def xmin(doc_id: str) -> str:
+        with db.engine.connect() as connection:
+            return connection.execute(text("SELECT xmin::text FROM search_documents WHERE doc_id = :d"), {"d": doc_id}).scalar()
+
+    before = xmin(first)
+    version = text_version(world["evidence_a"], "Nouvelle version : tunnel IPsec renégocié.\n", "ipsec.log")
+    assert xmin(f"v{version.id}") is not None
+    assert xmin(first) == before  # the older version's row was left as it was
+    assert {h.evidence_id for h in search(world["candidate_a"], "renégocié").hits} == {world["evidence_a"].id}
+    assert {h.evidence_id for h in search(world["candidate_a"], "DENY").hits} == {world["evidence_a"].id}
