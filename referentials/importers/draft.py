@@ -102,6 +102,8 @@ class CertificationDraft:
     blocs: list[BlocDraft] = field(default_factory=list)
     transversal_competences: list[str] = field(default_factory=list)
     unplaced: list[UnplacedLine] = field(default_factory=list)
+    # Why the document looks cut or incomplete (French), when it was loaded anyway.
+    incomplete: list[str] = field(default_factory=list)
     key: str = ""  # prefix of every key: code, sigle-year, or an acronym of the title
     description: str = ""  # general sections of the document (presentation, conditions…)
 
