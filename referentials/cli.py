@@ -21,8 +21,19 @@ cli = Blueprint("referential", __name__, cli_group="referential")
 def _print_report(report: referentials.ImportReport) -> None:
     draft = report.draft
     click.echo(f"Forme détectée : {report.shape.upper()}")
-    click.echo(f"Certification : {draft.title} — {referentials.draft_lineage(draft)} (niveau {draft.level or '?'})")
-    click.echo(f"Version qui sera créée : {report.next_version}")
+    click.echo(f"Certification : {draft.title or 'titre à compléter (absent du document)'} — {draft.code or draft.key} (niveau {draft.level or '?'})")
+    if draft.incomplete:
+        click.echo("Document incomplet, chargé comme tel :")
+        for problem in draft.incomplete:
+            click.echo(f"  {problem}")
+    if report.already_loaded is not None:
+        click.echo(f"Déjà chargé : {report.already_loaded.label}. L'import sera refusé.")
+    elif report.needs_choice:
+        click.echo(referentials.choice_message(report).replace(" Rien n'a été enregistré.", ""))
+    else:
+        if report.resembles is not None:
+            click.echo(f"Ressemble à : {report.resembles.label}" + (f" ({' ; '.join(report.differences)})" if report.differences else ""))
+        click.echo(f"Version qui sera créée : {report.lineage}, version {report.next_version}")
     click.echo(f"{'Bloc':<10} {'Compétences':>11} {'Évaluations':>11} {'Critères':>8} {'Livrables':>9}")
     for row in [*report.blocs, report.totals]:
         click.echo(f"{row.code or row.title:<10} {row.competences:>11} {row.evaluations:>11} {row.criteria:>8} {row.deliverables:>9}")
@@ -44,19 +55,25 @@ def _print_report(report: referentials.ImportReport) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Parse and report, write nothing.")
 @click.option("--accept-unplaced", is_flag=True, help="Load even if some lines could not be placed.")
-def import_command(path: Path, dry_run: bool, accept_unplaced: bool):
+@click.option("--accept-incomplete", is_flag=True, help="Load a document that looks cut or incomplete, marked incomplete.")
+@click.option("--new-certification", is_flag=True, help="Load as a new certification, even if it resembles a loaded one.")
+@click.option("--version-of", "version_of", default=None, metavar="LINEAGE", help="Load as a new version of this certification.")
+def import_command(path: Path, dry_run: bool, accept_unplaced: bool, accept_incomplete: bool, new_certification: bool, version_of: str | None):
     """Import a referential document (RNCP table, REAC) or a portable YAML file."""
+    if new_certification and version_of:
+        raise click.ClickException("Choisissez soit --new-certification, soit --version-of, pas les deux.")
+    choice = referentials.NEW_CERTIFICATION if new_certification else version_of
     try:
-        draft, shape = referentials.parse_file(path.read_bytes(), path.name)
-        report = referentials.build_report(draft, shape)
+        draft, shape = referentials.parse_file(path.read_bytes(), path.name, accept_incomplete=accept_incomplete)
+        report = referentials.build_report(draft, shape, choice)
         _print_report(report)
         if dry_run:
             click.echo("Simulation : rien n'a été enregistré.")
             return
-        certification = referentials.load_draft(draft, accept_unplaced=accept_unplaced)
+        certification = referentials.load_draft(draft, accept_unplaced=accept_unplaced, choice=choice)
     except ReferentialImportError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Chargé : {certification.label}.")
+    click.echo(f"Chargé : {certification.label}" + (" — marqué incomplet." if certification.incomplete else "."))
 
 
 @cli.cli.command("import-seeds")
@@ -69,7 +86,8 @@ def import_seeds_command(if_empty: bool):
     for path in seed_files():
         try:
             draft, _ = referentials.parse_file(path.read_bytes(), path.name)
-            certification = referentials.load_draft(draft)
+            # The seeds are five certifications: one resembling another is still a new one.
+            certification = referentials.load_draft(draft, choice=referentials.NEW_CERTIFICATION)
         except ReferentialImportError as error:
             click.echo(f"{path.name} : {error}")
             continue
@@ -102,4 +120,5 @@ def list_command():
         return
     for c in rows:
         criteria = sum(len(e.criteria) for b in c.blocs for e in b.evaluations)
-        click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.title}")
+        mark = "  [incomplet]" if c.incomplete else ""
+        click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.display_title}{mark}")

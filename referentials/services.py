@@ -39,6 +39,13 @@ class ImportReport:
     next_version: int
     already_loaded: Certification | None
     blocs: list[BlocCount] = field(default_factory=list)
+    # An existing certification the document resembles (same code, title or key), how it
+    # differs, and whether the administrator must choose "new certification" or "new version".
+    resembles: Certification | None = None
+    differences: list[str] = field(default_factory=list)
+    needs_choice: bool = False
+    lineage: str = ""
+    choice: str | None = None
 
     @property
     def totals(self) -> BlocCount:
@@ -57,6 +64,9 @@ def draft_lineage(draft: d.CertificationDraft) -> str:
     return draft.code or draft.key
 
 
+NEW_CERTIFICATION = "new"
+
+
 def content_fingerprint(draft: d.CertificationDraft) -> str:
     """SHA-256 of the portable form without the source fields: same content, same fingerprint."""
     text = draft_to_yaml(_without_source(draft))
@@ -66,22 +76,24 @@ def content_fingerprint(draft: d.CertificationDraft) -> str:
 def _without_source(draft: d.CertificationDraft) -> d.CertificationDraft:
     from dataclasses import replace
 
-    return replace(draft, source_name="", source_sha256="", unplaced=[])
+    return replace(draft, source_name="", source_sha256="", unplaced=[], incomplete=[])
 
 
 def is_yaml_name(name: str) -> bool:
     return name.lower().endswith((".yml", ".yaml"))
 
 
-def parse_file(data: bytes, source_name: str) -> tuple[d.CertificationDraft, str]:
-    """Parse a referential document or a portable YAML file; raise ReferentialImportError."""
+def parse_file(data: bytes, source_name: str, accept_incomplete: bool = False) -> tuple[d.CertificationDraft, str]:
+    """Parse a referential document or a portable YAML file; raise ReferentialImportError.
+
+    A document that looks cut or incomplete is refused unless `accept_incomplete`."""
     if is_yaml_name(source_name):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ReferentialImportError("Le fichier YAML n'est pas encodé en UTF-8.") from None
         return draft_from_yaml(text), "yaml"
-    draft = parse_referential(data, source_name)
+    draft = parse_referential(data, source_name, accept_incomplete=accept_incomplete)
     return draft, draft_shape(draft)
 
 
@@ -104,11 +116,88 @@ def find_certification(code: str, version_number: int | None = None) -> Certific
     )
 
 
-def build_report(draft: d.CertificationDraft, shape: str) -> ImportReport:
-    latest = latest_version(draft_lineage(draft))
-    same = latest if latest is not None and latest.content_sha256 == content_fingerprint(draft) else None
+def same_content(draft: d.CertificationDraft) -> Certification | None:
+    """Any loaded version, of any certification, with the same substance as the draft."""
+    return db.session.scalar(
+        select(Certification).where(Certification.content_sha256 == content_fingerprint(draft)).order_by(Certification.id).limit(1)
+    )
+
+
+def _latest_versions() -> list[Certification]:
+    rows = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number.desc())).all()
+    latest: dict[str, Certification] = {}
+    for row in rows:
+        latest.setdefault(row.lineage, row)
+    return list(latest.values())
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def resemblance(draft: d.CertificationDraft) -> tuple[Certification | None, list[str]]:
+    """The loaded certification the draft looks like (same official code, same title or same key
+    prefix) and, in French, how they differ in certifier and structure."""
+    lineage = draft_lineage(draft)
+    candidates = [
+        c for c in _latest_versions()
+        if (draft.code and c.code == draft.code)
+        or (draft.title and _folded(c.title) == _folded(draft.title))
+        or c.lineage == lineage
+    ]
+    if not candidates:
+        return None, []
+    candidates.sort(key=lambda c: (not (draft.code and c.code == draft.code), c.lineage != lineage, c.id))
+    other = candidates[0]
+    differences = []
+    if (other.certifier or "") != (draft.certifier or ""):
+        differences.append(
+            f"certificateur différent : « {other.certifier or 'non indiqué'} » contre « {draft.certifier or 'non indiqué'} »"
+        )
+    if (other.code or "") != (draft.code or ""):
+        differences.append(f"code différent : {other.code or 'aucun'} contre {draft.code or 'aucun'}")
+    theirs = (len(other.blocs), sum(len(b.competences) for b in other.blocs))
+    ours = (len(draft.blocs), len(draft.competences()))
+    if theirs != ours:
+        differences.append(
+            f"structure différente : {theirs[0]} blocs et {theirs[1]} compétences contre {ours[0]} blocs et {ours[1]} compétences"
+        )
+    return other, differences
+
+
+def _unique_lineage(base: str) -> str:
+    taken = set(db.session.scalars(select(Certification.lineage).distinct()).all())
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _decide_lineage(draft: d.CertificationDraft, choice: str | None) -> tuple[str, Certification | None, list[str], bool]:
+    """(lineage to load into, resembling certification, differences, whether a choice is needed).
+
+    `choice`: None (decide alone when nothing is ambiguous), NEW_CERTIFICATION, or the lineage
+    of an existing certification to add a version to."""
+    other, differences = resemblance(draft)
+    if choice == NEW_CERTIFICATION:
+        return _unique_lineage(draft_lineage(draft)), other, differences, False
+    if choice:
+        if latest_version(choice) is None:
+            raise ReferentialImportError(f"Aucune certification « {choice} » à laquelle ajouter une version.")
+        return choice, other, differences, False
+    if other is None:
+        return draft_lineage(draft), None, [], False
+    same_code = bool(draft.code) and other.code == draft.code
+    return other.lineage, other, differences, not (same_code and not differences)
+
+
+def build_report(draft: d.CertificationDraft, shape: str, choice: str | None = None) -> ImportReport:
+    lineage, other, differences, needs_choice = _decide_lineage(draft, choice)
+    latest = latest_version(lineage)
     report = ImportReport(
-        draft=draft, shape=shape, next_version=(latest.version_number + 1) if latest else 1, already_loaded=same
+        draft=draft, shape=shape, next_version=(latest.version_number + 1) if latest else 1,
+        already_loaded=same_content(draft), resembles=other, differences=differences,
+        needs_choice=needs_choice, lineage=lineage, choice=choice,
     )
     for bloc in draft.blocs:
         report.blocs.append(
@@ -120,11 +209,27 @@ def build_report(draft: d.CertificationDraft, shape: str) -> ImportReport:
     return report
 
 
-def load_draft(draft: d.CertificationDraft, loaded_by_id: int | None = None, accept_unplaced: bool = False) -> Certification:
-    """Write the draft as the next version of its certification, in one transaction.
+def choice_message(report: ImportReport) -> str:
+    other = report.resembles
+    return (
+        f"Ce document ressemble à « {other.display_title} » ({other.lineage}, version {other.version_number})"
+        + (f" : {' ; '.join(report.differences)}" if report.differences else "")
+        + f". Choisissez : nouvelle certification (--new-certification) ou nouvelle version de {other.lineage} "
+        f"(--version-of {other.lineage}). Rien n'a été enregistré."
+    )
 
-    Refuses (ReferentialImportError, nothing written) when the same content is already the latest
-    version, or when lines were left unplaced and the caller did not accept them.
+
+def load_draft(
+    draft: d.CertificationDraft,
+    loaded_by_id: int | None = None,
+    accept_unplaced: bool = False,
+    choice: str | None = None,
+) -> Certification:
+    """Write the draft as a new certification or a new version of one, in one transaction.
+
+    Refuses (ReferentialImportError, nothing written) when the same content is already loaded
+    (any version of any certification), when lines were left unplaced and the caller did not
+    accept them, or when the draft resembles a loaded certification and no `choice` was made.
     """
     if draft.unplaced and not accept_unplaced:
         raise ReferentialImportError(
@@ -132,13 +237,17 @@ def load_draft(draft: d.CertificationDraft, loaded_by_id: int | None = None, acc
             "Corrigez le document ou confirmez l'import en connaissance de cause."
         )
     fingerprint = content_fingerprint(draft)
-    latest = latest_version(draft_lineage(draft))
-    if latest is not None and latest.content_sha256 == fingerprint:
+    same = same_content(draft)
+    if same is not None:
         raise ReferentialImportError(
-            f"Ce référentiel est déjà chargé : {latest.lineage}, version {latest.version_number}. Rien n'a été modifié."
+            f"Ce référentiel est déjà chargé : {same.lineage}, version {same.version_number}. Rien n'a été modifié."
         )
+    report = build_report(draft, "", choice)
+    if report.needs_choice:
+        raise ReferentialImportError(choice_message(report))
     try:
-        certification = _build(draft, (latest.version_number + 1) if latest else 1, fingerprint, loaded_by_id)
+        certification = _build(draft, report.next_version, fingerprint, loaded_by_id)
+        certification.lineage = report.lineage
         db.session.add(certification)
         db.session.commit()
     except Exception:  # nothing half-loaded, whatever went wrong
@@ -158,6 +267,7 @@ def _build(draft: d.CertificationDraft, version_number: int, fingerprint: str, l
         questionnaire_minutes=rules.questionnaire_minutes, extra_time_ratio=rules.extra_time_ratio,
         all_blocs_required=rules.all_blocs_required,
         transversal_competences=list(draft.transversal_competences), loaded_by_id=loaded_by_id,
+        incomplete=bool(draft.incomplete), incomplete_reasons=list(draft.incomplete),
     )
     competences: dict[str, Competence] = {}
 
@@ -234,6 +344,7 @@ def certification_to_draft(certification: Certification) -> d.CertificationDraft
         ],
         transversal_competences=list(certification.transversal_competences),
         key=certification.key, description=certification.description,
+        incomplete=list(certification.incomplete_reasons or []),
     )
 
 

@@ -204,8 +204,8 @@ def _certification(preamble: list[tuple[int, str]], text: str, source_name: str)
         title = _mixed_case(title, text)
     certifier = _certifier(prose)
     draft = CertificationDraft(
-        # A document without a title gets a label that says so; an admin corrects it through YAML.
-        title=title or f"Référentiel {certifier or PurePath(source_name).stem} (titre absent du document)",
+        # Nothing invented: a document without a title stays without one ("titre à compléter").
+        title=title or "",
         certifier=certifier,
         level=level,
         source_name=source_name,
