@@ -57,7 +57,6 @@ def draft_to_yaml(draft: CertificationDraft) -> str:
     data = {
         "format_version": FORMAT_VERSION,
         "title": draft.title or None,
-        "incomplete": list(draft.incomplete) or None,
         "certifier": draft.certifier,
         "code": draft.code,
         "key": draft.key,
@@ -114,6 +113,8 @@ def draft_to_yaml(draft: CertificationDraft) -> str:
             for bloc in draft.blocs
         ],
     }
+    if draft.incomplete:  # only for a document loaded although cut or incomplete
+        data = {**{k: v for k, v in data.items() if k != "blocs"}, "incomplete": list(draft.incomplete), "blocs": data["blocs"]}
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
 
 
