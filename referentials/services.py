@@ -350,3 +350,62 @@ def certification_to_draft(certification: Certification) -> d.CertificationDraft
 
 def export_yaml(certification: Certification) -> str:
     return draft_to_yaml(certification_to_draft(certification))
+
+
+# --- metadata editing ------------------------------------------------------------------------
+
+METADATA_FIELDS = {
+    "title": "Intitulé",
+    "certifier": "Certificateur",
+    "code": "Code RNCP ou RS",
+    "level": "Niveau",
+    "valid_from": "Début de validité",
+    "valid_until": "Fin de validité",
+    "dossier_min_pages": "Dossier : pages minimum",
+    "interview_minutes": "Entretien (minutes)",
+    "questionnaire_minutes": "Questionnaire (minutes)",
+    "extra_time_ratio": "Temps majoré",
+}
+
+
+def update_metadata(certification: Certification, values: dict, changed_by_id: int | None, source: str = "formulaire") -> list[str]:
+    """Complete or correct a certification's metadata; each change is audited. Only the fields of
+    METADATA_FIELDS are touched: blocs, competences and criteria, which portfolios point to, never.
+    Returns the French labels of the changed fields."""
+    from referentials.models import CertificationChange
+
+    changed: list[str] = []
+    for name, value in values.items():
+        if name not in METADATA_FIELDS:
+            raise ValueError(f"not a metadata field: {name}")
+        if isinstance(value, str):
+            value = value.strip()
+        if name in ("title", "certifier", "level"):
+            value = value or ""
+        elif value == "":
+            value = None
+        old = getattr(certification, name)
+        if old == value:
+            continue
+        setattr(certification, name, value)
+        db.session.add(
+            CertificationChange(
+                certification_id=certification.id, changed_by_id=changed_by_id, field=name,
+                old_value=None if old is None else str(old), new_value=None if value is None else str(value), source=source,
+            )
+        )
+        changed.append(METADATA_FIELDS[name])
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def metadata_changes(certification: Certification) -> list:
+    from referentials.models import CertificationChange
+
+    return db.session.scalars(
+        select(CertificationChange).where(CertificationChange.certification_id == certification.id).order_by(CertificationChange.id.desc())
+    ).all()

@@ -1,0 +1,6 @@
+from tests.authorization.cases import ADMIN_ONLY, Case
+
+ROUTES = {
+    # GET shows the form; the table's empty POST lacks the form's fields and shows it again (200).
+    "referentials.edit_metadata": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/informations", ADMIN_ONLY),
+}
