@@ -186,3 +186,50 @@ def test_upload_of_a_bad_file_is_refused_with_a_message(client, login_as):
     )
     assert "Import impossible" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Certification.id))) == 0
+
+
+def _upload(client, seed_path, name=None, **extra):
+    token = client.token("/referentiels")
+    data = {"csrf_token": token, "document": (io.BytesIO(seed_path.read_bytes()), name or seed_path.name), **extra}
+    return client.post("/admin/referentiels/import", data=data, content_type="multipart/form-data", follow_redirects=True), token
+
+
+def test_web_import_asks_new_certification_or_new_version(client, login_as):
+    login_as(Role.ADMIN)
+    for seed in ("000_e6b0dbb14e4d7cfa.txt", "001_3a5490b78cda70d2.txt"):
+        response, token = _upload(client, SEEDS_DIR / seed)
+        html = response.get_data(as_text=True)
+        key = html.split('name="object_key" value="')[1].split('"')[0]
+        data = {"csrf_token": token, "object_key": key, "source_name": seed}
+        if seed.startswith("001"):
+            assert "Nouvelle certification" in html and "Nouvelle version de" in html and "certificateur différent" in html
+            refused = client.post("/admin/referentiels/confirmer", data=data, follow_redirects=True).get_data(as_text=True)
+            assert "ressemble à" in refused  # no choice made: refused, nothing written
+            data["choice"] = "new"
+        assert client.post("/admin/referentiels/confirmer", data=data).status_code == 303
+    assert db.session.scalar(select(func.count(func.distinct(Certification.lineage)))) == 2
+
+
+def test_admin_completes_the_missing_title_and_it_is_audited(client, login_as):
+    login_as(Role.ADMIN)
+    draft, _ = referentials.parse_file((SEEDS_DIR / "004_0fedc1ee0aa597b2.txt").read_bytes(), "004.txt")
+    certification = referentials.load_draft(draft)
+    criteria_before = db.session.scalar(select(func.count(Criterion.id)))
+    page = client.get(f"/referentiels/{certification.id}").get_data(as_text=True)
+    assert "titre à compléter" in page and "(titre absent du document)" not in page
+    url = f"/admin/referentiels/{certification.id}/informations"
+    response = client.submit(url, {
+        "form_name": "informations", "title": "Manager en infrastructures et cybersécurité des systèmes d'information",
+        "certifier": "IGS", "code": "RNCP36061", "level": "7", "valid_from": "2022-01-01", "valid_until": "2027-01-01",
+        "dossier_min_pages": "60", "interview_minutes": "20", "questionnaire_minutes": "10", "extra_time_ratio": "1/3",
+    }, token_from=url)
+    assert response.status_code == 303
+    db.session.refresh(certification)
+    assert certification.title.startswith("Manager en infrastructures") and certification.code == "RNCP36061"
+    assert certification.valid_until == "2027-01-01"
+    assert db.session.scalar(select(func.count(Criterion.id))) == criteria_before
+    history = client.get(url).get_data(as_text=True)
+    assert "Historique des modifications" in history and "RNCP36061" in history
+    assert {c.field for c in referentials.metadata_changes(certification)} == {"title", "code", "level", "valid_from", "valid_until"}
+    listing = client.get("/referentiels").get_data(as_text=True)
+    assert "Manager en infrastructures" in listing
