@@ -315,14 +315,14 @@ def _competences(
 def _evaluations(bloc: _Bloc, draft: BlocDraft, unplaced: list[UnplacedLine]) -> list[tuple[int, EvaluationDraft]]:
     evaluations: list[tuple[int, EvaluationDraft]] = []
     modality: list[str] = []
-    deliverables_follow = False
+    deliverables_follow = tasks_follow = False
     for entry in _entries(bloc, MODALITY, _DELIVERABLE_STARTER):
         block = entry.block
         if block.kind == "p" and fold(block.text).startswith(_EVALUATION_OPENERS):
             if evaluations:
                 evaluations[-1][1].modality = "\n".join(modality)
             evaluations.append((entry.row, EvaluationDraft(code=f"E{len(evaluations) + 1}", modality="")))
-            modality, deliverables_follow = [], False
+            modality, deliverables_follow, tasks_follow = [], False, False
         elif not evaluations:
             unplaced.append(
                 UnplacedLine(entry.line_no, block.text, "modalité avant le début de la première évaluation du bloc")
@@ -331,13 +331,37 @@ def _evaluations(bloc: _Bloc, draft: BlocDraft, unplaced: list[UnplacedLine]) ->
         if deliverables_follow and block.kind == "li":
             evaluations[-1][1].deliverables.append(DeliverableDraft(block.text))
             continue
+        if tasks_follow and block.kind == "li":
+            evaluations[-1][1].deliverables.append(DeliverableDraft(block.text))
+            modality.append(_as_line(block))
+            continue
+        tasks_follow = False
         if block.kind == "p" and re.match(r"livrables?\s*:", fold(block.text)):
             deliverables_follow = True
+        elif block.kind == "p" and _TASKS.search(fold(block.text)):
+            # "Il est chargé de :" / "le candidat doit … :" then the tasks, each a deliverable;
+            # without a list, the one clause "le candidat doit …" is the deliverable.
+            if block.text.rstrip().endswith(":"):
+                tasks_follow = True
+            elif (clause := _task_clause(block.text)) is not None:
+                evaluations[-1][1].deliverables.append(DeliverableDraft(clause))
         modality.append(_as_line(block))
     if evaluations:
         evaluations[-1][1].modality = "\n".join(modality)
     draft.evaluations = [e for _, e in evaluations]
     return evaluations
+
+
+_TASKS = re.compile(r"\b(il est charge de|le candidat doit)\b")
+
+
+def _task_clause(text: str) -> str | None:
+    """ "…, le candidat doit construire une documentation …." → "Construire une documentation …"."""
+    match = re.search(r"\b(?:il est chargé de|le candidat doit)\s*(?:,[^,]*,\s*)?(.+)$", text, re.I)
+    if not match:
+        return None
+    clause = match.group(1).strip()
+    return clause[0].upper() + clause[1:] if clause else None
 
 
 def _criteria(bloc: _Bloc, coded: bool, evaluation_at, unplaced: list[UnplacedLine]):

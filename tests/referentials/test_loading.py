@@ -17,8 +17,8 @@ from tests import factories
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
 # (lineage, blocs, competences, evaluations, criteria, deliverables), read off the documents.
 EXPECTED = {
-    "000": ("TIIMS", 4, 33, 10, 66, 0),
-    "001": ("TIIMS", 3, 18, 9, 62, 0),
+    "000": ("TIIMS", 4, 33, 10, 66, 42),
+    "001": ("TIIMS", 3, 18, 9, 62, 23),
     "002": ("TP-00485", 3, 17, 17, 79, 0),
     "003": ("TP-00476", 3, 9, 9, 48, 0),
     "004": ("IGS", 4, 65, 20, 72, 82),

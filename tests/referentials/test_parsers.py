@@ -24,8 +24,8 @@ from referentials.importers.text import cell_blocks
 
 # seed: (blocs, competences, evaluations, criteria, deliverables, transversal competences)
 COUNTS = {
-    "000": (4, 33, 10, 66, 0, 0),
-    "001": (3, 18, 9, 62, 0, 0),
+    "000": (4, 33, 10, 66, 42, 0),
+    "001": (3, 18, 9, 62, 23, 0),
     "002": (3, 17, 17, 79, 0, 3),
     "003": (3, 9, 9, 48, 0, 2),
     "004": (4, 65, 20, 72, 82, 0),
@@ -33,8 +33,8 @@ COUNTS = {
 
 # seed: [(bloc code, competences, evaluations, criteria, deliverables)]
 BLOC_COUNTS = {
-    "000": [("BC01", 10, 2, 21, 0), ("BC02", 8, 1, 12, 0), ("BC03", 8, 5, 19, 0), ("BC04", 7, 2, 14, 0)],
-    "001": [("BC01", 3, 3, 19, 0), ("BC02", 9, 3, 23, 0), ("BC03", 6, 3, 20, 0)],
+    "000": [("BC01", 10, 2, 21, 13), ("BC02", 8, 1, 12, 5), ("BC03", 8, 5, 19, 16), ("BC04", 7, 2, 14, 8)],
+    "001": [("BC01", 3, 3, 19, 5), ("BC02", 9, 3, 23, 11), ("BC03", 6, 3, 20, 7)],
     "002": [("AT1", 5, 5, 23, 0), ("AT2", 6, 6, 29, 0), ("AT3", 6, 6, 27, 0)],
     "003": [("AT1", 3, 3, 16, 0), ("AT2", 3, 3, 16, 0), ("AT3", 3, 3, 16, 0)],
     "004": [("BC01", 10, 4, 10, 15), ("BC02", 21, 6, 22, 26), ("BC03", 14, 5, 18, 19), ("BC04", 20, 5, 22, 22)],
@@ -608,3 +608,18 @@ def test_rncp_text_without_criterion_code_is_unplaced(seed_bytes, seeds):
     draft = parse_referential(text.encode("utf-8"), seeds["001"])
     assert [(u.line_no, u.text) for u in draft.unplaced] == [(45, "Une remarque sans code.")]
     assert "critère" in draft.unplaced[0].reason
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_rncp_tasks_of_each_evaluation_are_its_deliverables(parsed, seed):
+    """The "-" tasks after "le candidat doit :" / "Il est chargé de :"; else its one clause."""
+    draft = parsed(seed)
+    for evaluation in draft.evaluations():
+        assert evaluation.deliverables, evaluation.code
+        for deliverable in evaluation.deliverables:
+            assert not deliverable.text.startswith("L'ensemble du travail")
+    texts = [x.text for x in draft.deliverables()]
+    if seed == "000":
+        # nested sub-tasks are items of their own
+        assert "Effectuer une intervention support de niveau 2 :" in texts and "Effectuer un diagnostic." in texts
+        assert any(t.startswith("Construire une documentation support") for t in texts)
