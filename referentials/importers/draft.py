@@ -125,6 +125,12 @@ def key_segment(code: str) -> str:
     return re.sub(r"\s+", "", code).replace("/", "-")
 
 
+def normal_code(code: str) -> str:
+    """The form of a competence code used in keys: "C.4.7" (written beside C4.1…C4.6) → "C4.7".
+    The code as written stays in `code`, shown on the screens."""
+    return re.sub(r"^([A-Z]+)\.(?=\d)", r"\1", code.strip()).rstrip(".")
+
+
 def renumber(draft: CertificationDraft) -> None:
     """Set every `order` from the list positions (1-based)."""
     for i, bloc in enumerate(draft.blocs, 1):
@@ -158,7 +164,7 @@ def assign_keys(draft: CertificationDraft) -> dict[int, str]:
     for bloc in draft.blocs:
         prefix = f"{draft.key}/{key_segment(bloc.code)}"
         for position, competence in enumerate(bloc.competences, 1):
-            local = key_segment(competence.code) if competence.code else f"C{position}"
+            local = key_segment(normal_code(competence.code)) if competence.code else f"C{position}"
             competence.key = unique(f"{prefix}/{local}")
             keys[id(competence)] = competence.key
         for evaluation in bloc.evaluations:

@@ -275,13 +275,57 @@ def _parse_bloc(
     # A criterion belongs to the competence of its table row when every table row of the
     # evaluation holds one competence (000); when a cell lists several (001, IGS), the table
     # does not say which, so it belongs to all the competences of its evaluation.
+    coarse: dict[int, list[CriterionDraft]] = {}
     for row, criterion, evaluation in _criteria(bloc, coded_criteria, evaluation_at, unplaced):
         in_evaluation = members[id(evaluation)]
         rows = [r for r, _ in in_evaluation]
         one_per_row = len(rows) == len(set(rows))
         earlier = [c for r, c in in_evaluation if r <= table_row[row]]
-        links.append((criterion, [earlier[-1]] if one_per_row and earlier else [c for _, c in in_evaluation]))
+        if one_per_row and earlier:
+            links.append((criterion, [earlier[-1]]))
+        else:
+            coarse.setdefault(id(evaluation), []).append(criterion)
+            links.append((criterion, [c for _, c in in_evaluation]))
+    # Criteria grouped under headings (001): each heading names one competence of the evaluation.
+    for evaluation in draft.evaluations:
+        criteria = coarse.get(id(evaluation), [])
+        headings = list(dict.fromkeys(c.heading for c in criteria))
+        competences = [c for _, c in members[id(evaluation)]]
+        if len(headings) < 2 or not all(headings) or len(competences) < 2:
+            continue
+        chosen = _heading_competences(headings, competences)
+        if chosen is None:
+            continue
+        by_criterion = {id(c): chosen[c.heading] for c in criteria}
+        for i, (target, linked) in enumerate(links):
+            if id(target) in by_criterion:
+                links[i] = (target, [by_criterion[id(target)]])
     return draft
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{5,}", fold(text))} - {"perti", "capac", "manie", "utili"}
+
+
+def _heading_competences(headings: list[str], competences: list[CompetenceDraft]) -> dict[str, CompetenceDraft] | None:
+    """The competence each group heading names: among those no earlier heading named, the one
+    sharing most word stems with it, or, as many headings as competences, the one at the same
+    position when words do not tell."""
+    chosen: dict[str, CompetenceDraft] = {}
+    for position, heading in enumerate(headings):
+        words = _stems(heading)
+        # The competence's own verb ("Diagnostiquer…") weighs more than a word met on the way.
+        free = [c for c in competences if all(c is not other for other in chosen.values())] or competences
+        scores = [(len(words & _stems(c.text)) + 2 * bool(words & _stems(c.text.split(" ", 1)[0])), c) for c in free]
+        best = max(score for score, _ in scores)
+        top = [c for score, c in scores if score == best]
+        if best and len(top) == 1:
+            chosen[heading] = top[0]
+        elif len(headings) == len(competences):
+            chosen[heading] = competences[position]
+        else:
+            return None
+    return chosen
 
 
 def _as_line(block: Block) -> str:

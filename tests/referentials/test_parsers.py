@@ -293,7 +293,7 @@ def test_000_competence_across_a_page_break_and_accents(parsed):
         _competence(parsed, "000", "TIIMS/BC02/C2.2").text
         == "Établir le plan d'adressage afin de permettre l'identification des équipements sur les réseaux."
     )
-    assert _competence(parsed, "000", "TIIMS/BC04/C.4.7").code == "C.4.7"
+    assert _competence(parsed, "000", "TIIMS/BC04/C4.7").code == "C.4.7"  # key normalised, code as written
 
 
 def test_000_evaluations_and_criterion_competences(parsed):
@@ -360,12 +360,8 @@ def test_001_headings_accents_and_competences(parsed):
         "Écouter les utilisateurs en faisant preuve de pédagogie et de reformulation afin de garantir la bonne "
         "compréhension des problématiques."
     )
-    # several competences per row: the criteria go to every competence of the evaluation
-    assert _criterion(parsed, "001", "TIIMS/BC02/E1/CE.4").competence_codes == [
-        "TIIMS/BC02/C2.1.1",
-        "TIIMS/BC02/C2.1.2",
-        "TIIMS/BC02/C2.1.3",
-    ]
+    # several competences per row: the criteria go to the competence their group heading names
+    assert _criterion(parsed, "001", "TIIMS/BC02/E1/CE.4").competence_codes == ["TIIMS/BC02/C2.1.2"]
 
 
 # --- 002: REAC 2013, markdown page headers -------------------------------------------------------
@@ -623,3 +619,17 @@ def test_rncp_tasks_of_each_evaluation_are_its_deliverables(parsed, seed):
         # nested sub-tasks are items of their own
         assert "Effectuer une intervention support de niveau 2 :" in texts and "Effectuer un diagnostic." in texts
         assert any(t.startswith("Construire une documentation support") for t in texts)
+
+
+def test_001_criteria_follow_their_group_heading_competence(parsed):
+    draft = parsed("001")
+    assert all(len(c.competence_codes) == 1 for c in draft.criteria())
+    by_key = {c.key: c for c in draft.criteria()}
+    assert by_key["TIIMS/BC02/E1/CE.1"].competence_codes == ["TIIMS/BC02/C2.1.1"]  # supervision du parc
+    assert by_key["TIIMS/BC02/E1/CE.6"].competence_codes == ["TIIMS/BC02/C2.1.3"]  # gestion de l'inventaire
+    assert by_key["TIIMS/BC03/E2/CE.4"].competence_codes == ["TIIMS/BC03/C3.2.2"]  # diagnostic
+
+
+def test_inconsistent_codes_are_normalised_in_keys_and_kept_as_written(parsed):
+    competence = next(c for c in parsed("000").competences() if c.code.startswith("C.4.7"))
+    assert competence.code == "C.4.7" and competence.key == "TIIMS/BC04/C4.7"
