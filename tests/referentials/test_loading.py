@@ -233,3 +233,15 @@ def test_admin_completes_the_missing_title_and_it_is_audited(client, login_as):
     assert {c.field for c in referentials.metadata_changes(certification)} == {"title", "code", "level", "valid_from", "valid_until"}
     listing = client.get("/referentiels").get_data(as_text=True)
     assert "Manager en infrastructures" in listing
+
+
+@pytest.mark.parametrize("seed", ["000_e6b0dbb14e4d7cfa.txt", "001_3a5490b78cda70d2.txt"])
+def test_candidate_sees_the_deliverables_of_000_and_001_as_missing(client_for, make_user, seed):
+    draft, _ = referentials.parse_file((SEEDS_DIR / seed).read_bytes(), seed)
+    certification = referentials.load_draft(draft)
+    candidate = make_user(Role.CANDIDATE)
+    portfolio = factories.make_portfolio(candidate, certification)
+    page = client_for(candidate).get(f"/portefeuilles/{portfolio.id}/couverture").text
+    assert "Livrables encore manquants" in page
+    first = certification.blocs[0].evaluations[0].deliverables[0].text
+    assert first in page
