@@ -98,12 +98,13 @@ def import_seeds_command(if_empty: bool):
 @click.argument("code")
 @click.option("--version", "version_number", type=int, default=None, help="Version number (default: latest).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export_command(code: str, version_number: int | None, output: Path | None):
-    """Export a certification as portable YAML (to stdout or --output)."""
+@click.option("--format", "fmt", type=click.Choice(["yaml", "case"]), default="yaml", help="Portable YAML or CASE 1.1 JSON.")
+def export_command(code: str, version_number: int | None, output: Path | None, fmt: str):
+    """Export a certification as portable YAML or a CASE 1.1 CFPackage (to stdout or --output)."""
     certification = referentials.find_certification(code, version_number)
     if certification is None:
         raise click.ClickException(f"Aucune certification {code!r}" + (f" en version {version_number}" if version_number else "") + ".")
-    text = referentials.export_yaml(certification)
+    text = referentials.export_case(certification) if fmt == "case" else referentials.export_yaml(certification)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Exporté vers {output}.")

@@ -93,6 +93,16 @@ def parse_file(data: bytes, source_name: str, accept_incomplete: bool = False) -
         except UnicodeDecodeError:
             raise ReferentialImportError("Le fichier YAML n'est pas encodé en UTF-8.") from None
         return draft_from_yaml(text), "yaml"
+    if source_name.lower().endswith(".json"):
+        import json
+
+        from referentials.case import case_to_draft
+
+        try:
+            package = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ReferentialImportError("Le fichier JSON n'est pas un paquet CASE lisible (JSON UTF-8 attendu).") from None
+        return case_to_draft(package), "case"
     draft = parse_referential(data, source_name, accept_incomplete=accept_incomplete)
     return draft, draft_shape(draft)
 
@@ -350,6 +360,15 @@ def certification_to_draft(certification: Certification) -> d.CertificationDraft
 
 def export_yaml(certification: Certification) -> str:
     return draft_to_yaml(certification_to_draft(certification))
+
+
+def export_case(certification: Certification) -> str:
+    """The certification as a CASE 1.1 CFPackage (JSON text)."""
+    import json
+
+    from referentials.case import draft_to_case
+
+    return json.dumps(draft_to_case(certification_to_draft(certification)), ensure_ascii=False, indent=2)
 
 
 # --- metadata editing ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ MAX_REFERENTIAL_BYTES = 5 * 1024 * 1024
 
 
 class ReferentialUploadForm(FlaskForm):
-    document = FileField("Document du référentiel (texte RNCP ou REAC, ou fichier YAML exporté)", validators=[FileRequired("Choisissez un fichier.")])
+    document = FileField("Document du référentiel (texte RNCP ou REAC, fichier YAML exporté ou paquet CASE JSON)", validators=[FileRequired("Choisissez un fichier.")])
     accept_incomplete = BooleanField("Importer même si le document semble tronqué ou incomplet (il sera marqué incomplet)")
 
 
@@ -132,6 +132,18 @@ def export(certification_id: int):
     return Response(
         text,
         mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/admin/referentiels/<int:certification_id>/export-case")
+@requires(Permission.MANAGE_REFERENTIALS)
+def export_case(certification_id: int):
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    filename = f"{certification.lineage}-v{certification.version_number}.case.json"
+    return Response(
+        referentials.export_case(certification),
+        mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
