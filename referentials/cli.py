@@ -123,3 +123,55 @@ def list_command():
         criteria = sum(len(e.criteria) for b in c.blocs for e in b.evaluations)
         mark = "  [incomplet]" if c.incomplete else ""
         click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.display_title}{mark}")
+
+
+def _fiche_or_fail(path: Path, number: str):
+    from referentials.importers.france_competences import find_fiche
+
+    try:
+        fiche = find_fiche(path, number)
+    except ReferentialImportError as error:
+        raise click.ClickException(str(error)) from None
+    if fiche is None:
+        raise click.ClickException(f"Aucune fiche {number} dans {path.name}.")
+    return fiche
+
+
+@cli.cli.command("rncp-skeleton")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("number")
+def rncp_skeleton_command(path: Path, number: str):
+    """Create a certification skeleton (blocs, competences) from a France Compétences RNCP export."""
+    from referentials.importers.france_competences import skeleton_draft
+
+    draft = skeleton_draft(_fiche_or_fail(path, number))
+    try:
+        certification = referentials.load_draft(draft, choice=referentials.NEW_CERTIFICATION)
+    except ReferentialImportError as error:
+        raise click.ClickException(str(error)) from None
+    competences = sum(len(b.competences) for b in certification.blocs)
+    click.echo(f"Squelette créé : {certification.label}, {len(certification.blocs)} blocs, {competences} compétences, aucun critère.")
+
+
+@cli.cli.command("rncp-match")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("number")
+@click.argument("lineage")
+@click.option("--confirm", is_flag=True, help="Apply the match (without it, only the report is printed).")
+def rncp_match_command(path: Path, number: str, lineage: str, confirm: bool):
+    """Match a certification's blocs to a France Compétences fiche by title; fill code and bloc codes."""
+    from referentials.importers.france_competences import match_blocs
+
+    certification = referentials.latest_version(lineage)
+    if certification is None:
+        raise click.ClickException(f"Aucune certification {lineage!r}.")
+    fiche = _fiche_or_fail(path, number)
+    matches = match_blocs(fiche, [(b.code, b.title) for b in certification.blocs])
+    click.echo(f"Fiche {fiche.number} — {fiche.title} (niveau {fiche.level or '?'})")
+    for m in matches:
+        click.echo(f"  {m.bloc_code} « {m.bloc_title[:60]} » → " + (f"{m.official_code} « {m.official_title[:60]} » ({m.score:.0%})" if m.official_code else "aucun bloc de la fiche"))
+    if not confirm:
+        click.echo("Rien n'a été modifié : relancez avec --confirm pour appliquer.")
+        return
+    changed = referentials.apply_fiche(certification, fiche, matches)
+    click.echo("Appliqué : " + (", ".join(changed) if changed else "aucune modification") + ".")

@@ -428,3 +428,35 @@ def metadata_changes(certification: Certification) -> list:
     return db.session.scalars(
         select(CertificationChange).where(CertificationChange.certification_id == certification.id).order_by(CertificationChange.id.desc())
     ).all()
+
+
+# --- France Compétences -----------------------------------------------------------------------
+
+def apply_fiche(certification: Certification, fiche, matches, changed_by_id: int | None = None) -> list[str]:
+    """After the administrator confirmed the match: the fiche's code, level, and title and
+    certifier where missing, and the official code of each matched bloc; all audited."""
+    from referentials.models import CertificationChange
+
+    values = {"code": fiche.number}
+    if fiche.level:
+        values["level"] = fiche.level
+    if not certification.title:
+        values["title"] = fiche.title
+    if not certification.certifier and fiche.certifiers:
+        values["certifier"] = ", ".join(fiche.certifiers)
+    changed = update_metadata(certification, values, changed_by_id, source="France Compétences")
+    by_code = {b.code: b for b in certification.blocs}
+    for match in matches:
+        bloc = by_code.get(match.bloc_code)
+        if bloc is None or not match.official_code or bloc.official_code == match.official_code:
+            continue
+        db.session.add(
+            CertificationChange(
+                certification_id=certification.id, changed_by_id=changed_by_id, field=f"bloc {bloc.code}"[:40],
+                old_value=bloc.official_code, new_value=match.official_code, source="France Compétences",
+            )
+        )
+        bloc.official_code = match.official_code
+        changed.append(f"code officiel du bloc {bloc.code}")
+    db.session.commit()
+    return changed
