@@ -245,3 +245,23 @@ def test_candidate_sees_the_deliverables_of_000_and_001_as_missing(client_for, m
     assert "Livrables encore manquants" in page
     first = certification.blocs[0].evaluations[0].deliverables[0].text
     assert first in page
+
+
+def test_web_import_of_a_cut_file_refused_then_loaded_marked_incomplete(client, login_as, tmp_path):
+    login_as(Role.ADMIN)
+    lines = (SEEDS_DIR / "004_0fedc1ee0aa597b2.txt").read_text(encoding="utf-8").split("\n")
+    cut = tmp_path / "igs-coupe.txt"
+    cut.write_text("\n".join(lines[: len(lines) // 2]), encoding="utf-8")
+    refused, _ = _upload(client, cut)
+    assert "Import impossible" in refused.text and "tronqué" in refused.text
+    report, token = _upload(client, cut, accept_incomplete="y")
+    assert "Document incomplet" in report.text
+    key = report.text.split('name="object_key" value="')[1].split('"')[0]
+    response = client.post("/admin/referentiels/confirmer", data={
+        "csrf_token": token, "object_key": key, "source_name": cut.name, "accept_incomplete": "oui",
+    })
+    assert response.status_code == 303, response.text
+    certification = db.session.scalars(select(Certification)).one()
+    assert certification.incomplete
+    assert "(incomplet)" in client.get(response.headers["Location"]).text
+    assert "(incomplet)" in client.get("/referentiels").text
