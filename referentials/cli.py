@@ -21,8 +21,19 @@ cli = Blueprint("referential", __name__, cli_group="referential")
 def _print_report(report: referentials.ImportReport) -> None:
     draft = report.draft
     click.echo(f"Forme détectée : {report.shape.upper()}")
-    click.echo(f"Certification : {draft.title} — {referentials.draft_lineage(draft)} (niveau {draft.level or '?'})")
-    click.echo(f"Version qui sera créée : {report.next_version}")
+    click.echo(f"Certification : {draft.title or 'titre à compléter (absent du document)'} — {draft.code or draft.key} (niveau {draft.level or '?'})")
+    if draft.incomplete:
+        click.echo("Document incomplet, chargé comme tel :")
+        for problem in draft.incomplete:
+            click.echo(f"  {problem}")
+    if report.already_loaded is not None:
+        click.echo(f"Déjà chargé : {report.already_loaded.label}. L'import sera refusé.")
+    elif report.needs_choice:
+        click.echo(referentials.choice_message(report).replace(" Rien n'a été enregistré.", ""))
+    else:
+        if report.resembles is not None:
+            click.echo(f"Ressemble à : {report.resembles.label}" + (f" ({' ; '.join(report.differences)})" if report.differences else ""))
+        click.echo(f"Version qui sera créée : {report.lineage}, version {report.next_version}")
     click.echo(f"{'Bloc':<10} {'Compétences':>11} {'Évaluations':>11} {'Critères':>8} {'Livrables':>9}")
     for row in [*report.blocs, report.totals]:
         click.echo(f"{row.code or row.title:<10} {row.competences:>11} {row.evaluations:>11} {row.criteria:>8} {row.deliverables:>9}")
@@ -44,19 +55,25 @@ def _print_report(report: referentials.ImportReport) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Parse and report, write nothing.")
 @click.option("--accept-unplaced", is_flag=True, help="Load even if some lines could not be placed.")
-def import_command(path: Path, dry_run: bool, accept_unplaced: bool):
+@click.option("--accept-incomplete", is_flag=True, help="Load a document that looks cut or incomplete, marked incomplete.")
+@click.option("--new-certification", is_flag=True, help="Load as a new certification, even if it resembles a loaded one.")
+@click.option("--version-of", "version_of", default=None, metavar="LINEAGE", help="Load as a new version of this certification.")
+def import_command(path: Path, dry_run: bool, accept_unplaced: bool, accept_incomplete: bool, new_certification: bool, version_of: str | None):
     """Import a referential document (RNCP table, REAC) or a portable YAML file."""
+    if new_certification and version_of:
+        raise click.ClickException("Choisissez soit --new-certification, soit --version-of, pas les deux.")
+    choice = referentials.NEW_CERTIFICATION if new_certification else version_of
     try:
-        draft, shape = referentials.parse_file(path.read_bytes(), path.name)
-        report = referentials.build_report(draft, shape)
+        draft, shape = referentials.parse_file(path.read_bytes(), path.name, accept_incomplete=accept_incomplete)
+        report = referentials.build_report(draft, shape, choice)
         _print_report(report)
         if dry_run:
             click.echo("Simulation : rien n'a été enregistré.")
             return
-        certification = referentials.load_draft(draft, accept_unplaced=accept_unplaced)
+        certification = referentials.load_draft(draft, accept_unplaced=accept_unplaced, choice=choice)
     except ReferentialImportError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Chargé : {certification.label}.")
+    click.echo(f"Chargé : {certification.label}" + (" — marqué incomplet." if certification.incomplete else "."))
 
 
 @cli.cli.command("import-seeds")
@@ -69,7 +86,8 @@ def import_seeds_command(if_empty: bool):
     for path in seed_files():
         try:
             draft, _ = referentials.parse_file(path.read_bytes(), path.name)
-            certification = referentials.load_draft(draft)
+            # The seeds are five certifications: one resembling another is still a new one.
+            certification = referentials.load_draft(draft, choice=referentials.NEW_CERTIFICATION)
         except ReferentialImportError as error:
             click.echo(f"{path.name} : {error}")
             continue
@@ -80,12 +98,13 @@ def import_seeds_command(if_empty: bool):
 @click.argument("code")
 @click.option("--version", "version_number", type=int, default=None, help="Version number (default: latest).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export_command(code: str, version_number: int | None, output: Path | None):
-    """Export a certification as portable YAML (to stdout or --output)."""
+@click.option("--format", "fmt", type=click.Choice(["yaml", "case"]), default="yaml", help="Portable YAML or CASE 1.1 JSON.")
+def export_command(code: str, version_number: int | None, output: Path | None, fmt: str):
+    """Export a certification as portable YAML or a CASE 1.1 CFPackage (to stdout or --output)."""
     certification = referentials.find_certification(code, version_number)
     if certification is None:
         raise click.ClickException(f"Aucune certification {code!r}" + (f" en version {version_number}" if version_number else "") + ".")
-    text = referentials.export_yaml(certification)
+    text = referentials.export_case(certification) if fmt == "case" else referentials.export_yaml(certification)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Exporté vers {output}.")
@@ -102,4 +121,57 @@ def list_command():
         return
     for c in rows:
         criteria = sum(len(e.criteria) for b in c.blocs for e in b.evaluations)
-        click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.title}")
+        mark = "  [incomplet]" if c.incomplete else ""
+        click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.display_title}{mark}")
+
+
+def _fiche_or_fail(path: Path, number: str):
+    from referentials.importers.france_competences import find_fiche
+
+    try:
+        fiche = find_fiche(path, number)
+    except ReferentialImportError as error:
+        raise click.ClickException(str(error)) from None
+    if fiche is None:
+        raise click.ClickException(f"Aucune fiche {number} dans {path.name}.")
+    return fiche
+
+
+@cli.cli.command("rncp-skeleton")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("number")
+def rncp_skeleton_command(path: Path, number: str):
+    """Create a certification skeleton (blocs, competences) from a France Compétences RNCP export."""
+    from referentials.importers.france_competences import skeleton_draft
+
+    draft = skeleton_draft(_fiche_or_fail(path, number))
+    try:
+        certification = referentials.load_draft(draft, choice=referentials.NEW_CERTIFICATION)
+    except ReferentialImportError as error:
+        raise click.ClickException(str(error)) from None
+    competences = sum(len(b.competences) for b in certification.blocs)
+    click.echo(f"Squelette créé : {certification.label}, {len(certification.blocs)} blocs, {competences} compétences, aucun critère.")
+
+
+@cli.cli.command("rncp-match")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("number")
+@click.argument("lineage")
+@click.option("--confirm", is_flag=True, help="Apply the match (without it, only the report is printed).")
+def rncp_match_command(path: Path, number: str, lineage: str, confirm: bool):
+    """Match a certification's blocs to a France Compétences fiche by title; fill code and bloc codes."""
+    from referentials.importers.france_competences import match_blocs
+
+    certification = referentials.latest_version(lineage)
+    if certification is None:
+        raise click.ClickException(f"Aucune certification {lineage!r}.")
+    fiche = _fiche_or_fail(path, number)
+    matches = match_blocs(fiche, [(b.code, b.title) for b in certification.blocs])
+    click.echo(f"Fiche {fiche.number} — {fiche.title} (niveau {fiche.level or '?'})")
+    for m in matches:
+        click.echo(f"  {m.bloc_code} « {m.bloc_title[:60]} » → " + (f"{m.official_code} « {m.official_title[:60]} » ({m.score:.0%})" if m.official_code else "aucun bloc de la fiche"))
+    if not confirm:
+        click.echo("Rien n'a été modifié : relancez avec --confirm pour appliquer.")
+        return
+    changed = referentials.apply_fiche(certification, fiche, matches)
+    click.echo("Appliqué : " + (", ".join(changed) if changed else "aucune modification") + ".")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -55,6 +55,11 @@ class Certification(db.Model):
     questionnaire_minutes: Mapped[int | None]
     extra_time_ratio: Mapped[str | None] = mapped_column(String(10))
     all_blocs_required: Mapped[bool] = mapped_column(default=True)
+    # Loaded although the document looked cut or incomplete (--accept-incomplete), and why.
+    incomplete: Mapped[bool] = mapped_column(default=False, server_default=false())
+    incomplete_reasons: Mapped[list | None] = mapped_column(JSON, default=list)
+    valid_from: Mapped[str | None] = mapped_column(String(10))
+    valid_until: Mapped[str | None] = mapped_column(String(10))
     transversal_competences: Mapped[list] = mapped_column(JSON, default=list)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -64,8 +69,13 @@ class Certification(db.Model):
     )
 
     @property
+    def display_title(self) -> str:
+        """The title, or what the screens say when the document gave none."""
+        return self.title or "titre à compléter"
+
+    @property
     def label(self) -> str:
-        return f"{self.title} ({self.lineage}, version {self.version_number})"
+        return f"{self.display_title} ({self.lineage}, version {self.version_number})"
 
 
 class Bloc(db.Model):
@@ -74,6 +84,8 @@ class Bloc(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(40))
+    # The bloc's code at France Compétences (RNCP38596BC02), once matched to the official fiche.
+    official_code: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
@@ -160,3 +172,17 @@ class Criterion(db.Model):
         same_code = sum(1 for ev in bloc.evaluations for c in ev.criteria if c.code == self.code)
         parts = (bloc.code, evaluation.code, self.code) if same_code > 1 else (bloc.code, self.code)
         return " · ".join(part for part in parts if part)
+
+class CertificationChange(db.Model):
+    """One audited change of a certification's metadata (never of its structure)."""
+
+    __tablename__ = "certification_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id", ondelete="CASCADE"), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40), default="formulaire")

@@ -37,8 +37,15 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+_NUMBER_LIKE = re.compile(r"[-+]?(\.?[0-9][0-9_.:]*([eE][-+]?[0-9]+)?|\.inf|\.nan)", re.I)
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    # "08", "1.0", "2013": quoted, so that no YAML reader (1.1 or 1.2) takes them for numbers.
+    style = "'" if _NUMBER_LIKE.fullmatch(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)
@@ -49,7 +56,7 @@ def draft_to_yaml(draft: CertificationDraft) -> str:
     rules = draft.rules
     data = {
         "format_version": FORMAT_VERSION,
-        "title": draft.title,
+        "title": draft.title or None,
         "certifier": draft.certifier,
         "code": draft.code,
         "key": draft.key,
@@ -106,6 +113,8 @@ def draft_to_yaml(draft: CertificationDraft) -> str:
             for bloc in draft.blocs
         ],
     }
+    if draft.incomplete:  # only for a document loaded although cut or incomplete
+        data = {**{k: v for k, v in data.items() if k != "blocs"}, "incomplete": list(draft.incomplete), "blocs": data["blocs"]}
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
 
 
@@ -201,6 +210,7 @@ class _Reader:
         fields = (
             "format_version",
             "title",
+            "incomplete",
             "certifier",
             "code",
             "key",
@@ -234,7 +244,8 @@ class _Reader:
                 "doit être une empreinte SHA-256 (64 caractères hexadécimaux)", path="source_sha256"
             )
         return CertificationDraft(
-            title=self._text(data, "title", "", required=True),
+            title=self._text(data, "title", ""),
+            incomplete=self._texts(data, "incomplete", "") if data.get("incomplete") else [],
             certifier=self._text(data, "certifier", "", nullable=True),
             code=self._text(data, "code", "", nullable=True),
             key=self._text(data, "key", "", required=True),

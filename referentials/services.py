@@ -39,6 +39,13 @@ class ImportReport:
     next_version: int
     already_loaded: Certification | None
     blocs: list[BlocCount] = field(default_factory=list)
+    # An existing certification the document resembles (same code, title or key), how it
+    # differs, and whether the administrator must choose "new certification" or "new version".
+    resembles: Certification | None = None
+    differences: list[str] = field(default_factory=list)
+    needs_choice: bool = False
+    lineage: str = ""
+    choice: str | None = None
 
     @property
     def totals(self) -> BlocCount:
@@ -57,6 +64,9 @@ def draft_lineage(draft: d.CertificationDraft) -> str:
     return draft.code or draft.key
 
 
+NEW_CERTIFICATION = "new"
+
+
 def content_fingerprint(draft: d.CertificationDraft) -> str:
     """SHA-256 of the portable form without the source fields: same content, same fingerprint."""
     text = draft_to_yaml(_without_source(draft))
@@ -66,22 +76,34 @@ def content_fingerprint(draft: d.CertificationDraft) -> str:
 def _without_source(draft: d.CertificationDraft) -> d.CertificationDraft:
     from dataclasses import replace
 
-    return replace(draft, source_name="", source_sha256="", unplaced=[])
+    return replace(draft, source_name="", source_sha256="", unplaced=[], incomplete=[])
 
 
 def is_yaml_name(name: str) -> bool:
     return name.lower().endswith((".yml", ".yaml"))
 
 
-def parse_file(data: bytes, source_name: str) -> tuple[d.CertificationDraft, str]:
-    """Parse a referential document or a portable YAML file; raise ReferentialImportError."""
+def parse_file(data: bytes, source_name: str, accept_incomplete: bool = False) -> tuple[d.CertificationDraft, str]:
+    """Parse a referential document or a portable YAML file; raise ReferentialImportError.
+
+    A document that looks cut or incomplete is refused unless `accept_incomplete`."""
     if is_yaml_name(source_name):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ReferentialImportError("Le fichier YAML n'est pas encodé en UTF-8.") from None
         return draft_from_yaml(text), "yaml"
-    draft = parse_referential(data, source_name)
+    if source_name.lower().endswith(".json"):
+        import json
+
+        from referentials.case import case_to_draft
+
+        try:
+            package = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ReferentialImportError("Le fichier JSON n'est pas un paquet CASE lisible (JSON UTF-8 attendu).") from None
+        return case_to_draft(package), "case"
+    draft = parse_referential(data, source_name, accept_incomplete=accept_incomplete)
     return draft, draft_shape(draft)
 
 
@@ -104,11 +126,88 @@ def find_certification(code: str, version_number: int | None = None) -> Certific
     )
 
 
-def build_report(draft: d.CertificationDraft, shape: str) -> ImportReport:
-    latest = latest_version(draft_lineage(draft))
-    same = latest if latest is not None and latest.content_sha256 == content_fingerprint(draft) else None
+def same_content(draft: d.CertificationDraft) -> Certification | None:
+    """Any loaded version, of any certification, with the same substance as the draft."""
+    return db.session.scalar(
+        select(Certification).where(Certification.content_sha256 == content_fingerprint(draft)).order_by(Certification.id).limit(1)
+    )
+
+
+def _latest_versions() -> list[Certification]:
+    rows = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number.desc())).all()
+    latest: dict[str, Certification] = {}
+    for row in rows:
+        latest.setdefault(row.lineage, row)
+    return list(latest.values())
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def resemblance(draft: d.CertificationDraft) -> tuple[Certification | None, list[str]]:
+    """The loaded certification the draft looks like (same official code, same title or same key
+    prefix) and, in French, how they differ in certifier and structure."""
+    lineage = draft_lineage(draft)
+    candidates = [
+        c for c in _latest_versions()
+        if (draft.code and c.code == draft.code)
+        or (draft.title and _folded(c.title) == _folded(draft.title))
+        or c.lineage == lineage
+    ]
+    if not candidates:
+        return None, []
+    candidates.sort(key=lambda c: (not (draft.code and c.code == draft.code), c.lineage != lineage, c.id))
+    other = candidates[0]
+    differences = []
+    if (other.certifier or "") != (draft.certifier or ""):
+        differences.append(
+            f"certificateur différent : « {other.certifier or 'non indiqué'} » contre « {draft.certifier or 'non indiqué'} »"
+        )
+    if (other.code or "") != (draft.code or ""):
+        differences.append(f"code différent : {other.code or 'aucun'} contre {draft.code or 'aucun'}")
+    theirs = (len(other.blocs), sum(len(b.competences) for b in other.blocs))
+    ours = (len(draft.blocs), len(draft.competences()))
+    if theirs != ours:
+        differences.append(
+            f"structure différente : {theirs[0]} blocs et {theirs[1]} compétences contre {ours[0]} blocs et {ours[1]} compétences"
+        )
+    return other, differences
+
+
+def _unique_lineage(base: str) -> str:
+    taken = set(db.session.scalars(select(Certification.lineage).distinct()).all())
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _decide_lineage(draft: d.CertificationDraft, choice: str | None) -> tuple[str, Certification | None, list[str], bool]:
+    """(lineage to load into, resembling certification, differences, whether a choice is needed).
+
+    `choice`: None (decide alone when nothing is ambiguous), NEW_CERTIFICATION, or the lineage
+    of an existing certification to add a version to."""
+    other, differences = resemblance(draft)
+    if choice == NEW_CERTIFICATION:
+        return _unique_lineage(draft_lineage(draft)), other, differences, False
+    if choice:
+        if latest_version(choice) is None:
+            raise ReferentialImportError(f"Aucune certification « {choice} » à laquelle ajouter une version.")
+        return choice, other, differences, False
+    if other is None:
+        return draft_lineage(draft), None, [], False
+    same_code = bool(draft.code) and other.code == draft.code
+    return other.lineage, other, differences, not (same_code and not differences)
+
+
+def build_report(draft: d.CertificationDraft, shape: str, choice: str | None = None) -> ImportReport:
+    lineage, other, differences, needs_choice = _decide_lineage(draft, choice)
+    latest = latest_version(lineage)
     report = ImportReport(
-        draft=draft, shape=shape, next_version=(latest.version_number + 1) if latest else 1, already_loaded=same
+        draft=draft, shape=shape, next_version=(latest.version_number + 1) if latest else 1,
+        already_loaded=same_content(draft), resembles=other, differences=differences,
+        needs_choice=needs_choice, lineage=lineage, choice=choice,
     )
     for bloc in draft.blocs:
         report.blocs.append(
@@ -120,11 +219,27 @@ def build_report(draft: d.CertificationDraft, shape: str) -> ImportReport:
     return report
 
 
-def load_draft(draft: d.CertificationDraft, loaded_by_id: int | None = None, accept_unplaced: bool = False) -> Certification:
-    """Write the draft as the next version of its certification, in one transaction.
+def choice_message(report: ImportReport) -> str:
+    other = report.resembles
+    return (
+        f"Ce document ressemble à « {other.display_title} » ({other.lineage}, version {other.version_number})"
+        + (f" : {' ; '.join(report.differences)}" if report.differences else "")
+        + f". Choisissez : nouvelle certification (--new-certification) ou nouvelle version de {other.lineage} "
+        f"(--version-of {other.lineage}). Rien n'a été enregistré."
+    )
 
-    Refuses (ReferentialImportError, nothing written) when the same content is already the latest
-    version, or when lines were left unplaced and the caller did not accept them.
+
+def load_draft(
+    draft: d.CertificationDraft,
+    loaded_by_id: int | None = None,
+    accept_unplaced: bool = False,
+    choice: str | None = None,
+) -> Certification:
+    """Write the draft as a new certification or a new version of one, in one transaction.
+
+    Refuses (ReferentialImportError, nothing written) when the same content is already loaded
+    (any version of any certification), when lines were left unplaced and the caller did not
+    accept them, or when the draft resembles a loaded certification and no `choice` was made.
     """
     if draft.unplaced and not accept_unplaced:
         raise ReferentialImportError(
@@ -132,13 +247,17 @@ def load_draft(draft: d.CertificationDraft, loaded_by_id: int | None = None, acc
             "Corrigez le document ou confirmez l'import en connaissance de cause."
         )
     fingerprint = content_fingerprint(draft)
-    latest = latest_version(draft_lineage(draft))
-    if latest is not None and latest.content_sha256 == fingerprint:
+    same = same_content(draft)
+    if same is not None:
         raise ReferentialImportError(
-            f"Ce référentiel est déjà chargé : {latest.lineage}, version {latest.version_number}. Rien n'a été modifié."
+            f"Ce référentiel est déjà chargé : {same.lineage}, version {same.version_number}. Rien n'a été modifié."
         )
+    report = build_report(draft, "", choice)
+    if report.needs_choice:
+        raise ReferentialImportError(choice_message(report))
     try:
-        certification = _build(draft, (latest.version_number + 1) if latest else 1, fingerprint, loaded_by_id)
+        certification = _build(draft, report.next_version, fingerprint, loaded_by_id)
+        certification.lineage = report.lineage
         db.session.add(certification)
         db.session.commit()
     except Exception:  # nothing half-loaded, whatever went wrong
@@ -158,6 +277,7 @@ def _build(draft: d.CertificationDraft, version_number: int, fingerprint: str, l
         questionnaire_minutes=rules.questionnaire_minutes, extra_time_ratio=rules.extra_time_ratio,
         all_blocs_required=rules.all_blocs_required,
         transversal_competences=list(draft.transversal_competences), loaded_by_id=loaded_by_id,
+        incomplete=bool(draft.incomplete), incomplete_reasons=list(draft.incomplete),
     )
     competences: dict[str, Competence] = {}
 
@@ -234,8 +354,109 @@ def certification_to_draft(certification: Certification) -> d.CertificationDraft
         ],
         transversal_competences=list(certification.transversal_competences),
         key=certification.key, description=certification.description,
+        incomplete=list(certification.incomplete_reasons or []),
     )
 
 
 def export_yaml(certification: Certification) -> str:
     return draft_to_yaml(certification_to_draft(certification))
+
+
+def export_case(certification: Certification) -> str:
+    """The certification as a CASE 1.1 CFPackage (JSON text)."""
+    import json
+
+    from referentials.case import draft_to_case
+
+    return json.dumps(draft_to_case(certification_to_draft(certification)), ensure_ascii=False, indent=2)
+
+
+# --- metadata editing ------------------------------------------------------------------------
+
+METADATA_FIELDS = {
+    "title": "Intitulé",
+    "certifier": "Certificateur",
+    "code": "Code RNCP ou RS",
+    "level": "Niveau",
+    "valid_from": "Début de validité",
+    "valid_until": "Fin de validité",
+    "dossier_min_pages": "Dossier : pages minimum",
+    "interview_minutes": "Entretien (minutes)",
+    "questionnaire_minutes": "Questionnaire (minutes)",
+    "extra_time_ratio": "Temps majoré",
+}
+
+
+def update_metadata(certification: Certification, values: dict, changed_by_id: int | None, source: str = "formulaire") -> list[str]:
+    """Complete or correct a certification's metadata; each change is audited. Only the fields of
+    METADATA_FIELDS are touched: blocs, competences and criteria, which portfolios point to, never.
+    Returns the French labels of the changed fields."""
+    from referentials.models import CertificationChange
+
+    changed: list[str] = []
+    for name, value in values.items():
+        if name not in METADATA_FIELDS:
+            raise ValueError(f"not a metadata field: {name}")
+        if isinstance(value, str):
+            value = value.strip()
+        if name in ("title", "certifier", "level"):
+            value = value or ""
+        elif value == "":
+            value = None
+        old = getattr(certification, name)
+        if old == value:
+            continue
+        setattr(certification, name, value)
+        db.session.add(
+            CertificationChange(
+                certification_id=certification.id, changed_by_id=changed_by_id, field=name,
+                old_value=None if old is None else str(old), new_value=None if value is None else str(value), source=source,
+            )
+        )
+        changed.append(METADATA_FIELDS[name])
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def metadata_changes(certification: Certification) -> list:
+    from referentials.models import CertificationChange
+
+    return db.session.scalars(
+        select(CertificationChange).where(CertificationChange.certification_id == certification.id).order_by(CertificationChange.id.desc())
+    ).all()
+
+
+# --- France Compétences -----------------------------------------------------------------------
+
+def apply_fiche(certification: Certification, fiche, matches, changed_by_id: int | None = None) -> list[str]:
+    """After the administrator confirmed the match: the fiche's code, level, and title and
+    certifier where missing, and the official code of each matched bloc; all audited."""
+    from referentials.models import CertificationChange
+
+    values = {"code": fiche.number}
+    if fiche.level:
+        values["level"] = fiche.level
+    if not certification.title:
+        values["title"] = fiche.title
+    if not certification.certifier and fiche.certifiers:
+        values["certifier"] = ", ".join(fiche.certifiers)
+    changed = update_metadata(certification, values, changed_by_id, source="France Compétences")
+    by_code = {b.code: b for b in certification.blocs}
+    for match in matches:
+        bloc = by_code.get(match.bloc_code)
+        if bloc is None or not match.official_code or bloc.official_code == match.official_code:
+            continue
+        db.session.add(
+            CertificationChange(
+                certification_id=certification.id, changed_by_id=changed_by_id, field=f"bloc {bloc.code}"[:40],
+                old_value=bloc.official_code, new_value=match.official_code, source="France Compétences",
+            )
+        )
+        bloc.official_code = match.official_code
+        changed.append(f"code officiel du bloc {bloc.code}")
+    db.session.commit()
+    return changed

@@ -7,6 +7,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from core.forms import FrenchForm
 from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 from sqlalchemy import select
 
 from accounts.policy import Permission, requires
@@ -24,7 +26,25 @@ MAX_REFERENTIAL_BYTES = 5 * 1024 * 1024
 
 
 class ReferentialUploadForm(FrenchForm):
-    document = FileField("Document du référentiel (texte RNCP ou REAC, ou fichier YAML exporté)", validators=[FileRequired("Choisissez un fichier.")])
+    document = FileField("Document du référentiel (texte RNCP ou REAC, fichier YAML exporté ou paquet CASE JSON)", validators=[FileRequired("Choisissez un fichier.")])
+    accept_incomplete = BooleanField("Importer même si le document semble tronqué ou incomplet (il sera marqué incomplet)")
+
+
+_DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Date au format AAAA-MM-JJ.")
+
+
+class MetadataForm(FrenchForm):
+    form_name = HiddenField(default="informations", validators=[InputRequired()])
+    title = StringField("Intitulé de la certification", validators=[Length(max=300)])
+    certifier = StringField("Certificateur", validators=[Length(max=300)])
+    code = StringField("Code RNCP ou RS (ex. RNCP37682)", validators=[Optional(), Length(max=40)])
+    level = StringField("Niveau", validators=[Length(max=40)])
+    valid_from = StringField("Début de validité (AAAA-MM-JJ)", validators=[Optional(), _DATE])
+    valid_until = StringField("Fin de validité (AAAA-MM-JJ)", validators=[Optional(), _DATE])
+    dossier_min_pages = IntegerField("Dossier : nombre minimum de pages", validators=[Optional()])
+    interview_minutes = IntegerField("Durée de l'entretien (minutes)", validators=[Optional()])
+    questionnaire_minutes = IntegerField("Durée du questionnaire (minutes)", validators=[Optional()])
+    extra_time_ratio = StringField("Temps majoré (ex. 1/3)", validators=[Optional(), Length(max=10)])
 
 
 @bp.route("/referentiels")
@@ -66,8 +86,9 @@ def upload():
         flash("Le fichier dépasse 5 Mo : ce n'est pas un référentiel.", "error")
         return redirect(url_for("referentials.index"), code=303)
     name = (storage.filename or "referentiel.txt").replace("/", "_").replace("\\", "_")[:200]
+    accept_incomplete = bool(form.accept_incomplete.data)
     try:
-        draft, shape = referentials.parse_file(data, name)
+        draft, shape = referentials.parse_file(data, name, accept_incomplete=accept_incomplete)
         report = referentials.build_report(draft, shape)
         # Kept in the object store so the confirmation loads exactly the file that was reported on.
         ref = object_store().put(io.BytesIO(data), len(data))
@@ -77,7 +98,9 @@ def upload():
     except StorageError as error:
         flash(f"Le fichier n'a pas pu être conservé pour confirmation : {error}", "error")
         return redirect(url_for("referentials.index"), code=303)
-    return render_template("referentials/import_report.html", report=report, object_key=ref.key, source_name=name)
+    return render_template(
+        "referentials/import_report.html", report=report, object_key=ref.key, source_name=name, accept_incomplete=accept_incomplete
+    )
 
 
 @bp.route("/admin/referentiels/confirmer", methods=["POST"])
@@ -88,9 +111,10 @@ def confirm():
     try:
         with object_store().open(key) as stream:
             data = stream.read(MAX_REFERENTIAL_BYTES + 1)
-        draft, _ = referentials.parse_file(data, name)
+        draft, _ = referentials.parse_file(data, name, accept_incomplete=request.form.get("accept_incomplete") == "oui")
         certification = referentials.load_draft(
-            draft, loaded_by_id=current_user.id, accept_unplaced=request.form.get("accept_unplaced") == "oui"
+            draft, loaded_by_id=current_user.id, accept_unplaced=request.form.get("accept_unplaced") == "oui",
+            choice=request.form.get("choice") or None,
         )
     except (ReferentialImportError, StorageError) as error:
         flash(f"Import refusé : {error}", "error")
@@ -109,4 +133,35 @@ def export(certification_id: int):
         text,
         mimetype="application/yaml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/admin/referentiels/<int:certification_id>/export-case")
+@requires(Permission.MANAGE_REFERENTIALS)
+def export_case(certification_id: int):
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    filename = f"{certification.lineage}-v{certification.version_number}.case.json"
+    return Response(
+        referentials.export_case(certification),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/admin/referentiels/<int:certification_id>/informations", methods=["GET", "POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def edit_metadata(certification_id: int):
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    form = MetadataForm(obj=certification)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in referentials.METADATA_FIELDS}
+        changed = referentials.update_metadata(certification, values, current_user.id)
+        flash(
+            f"Informations enregistrées : {', '.join(changed)}." if changed else "Aucune modification.",
+            "success",
+        )
+        return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
+    return render_template(
+        "referentials/metadata_form.html", certification=certification, form=form,
+        changes=referentials.metadata_changes(certification),
     )

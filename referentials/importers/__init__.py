@@ -13,7 +13,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from referentials.importers.detect import REAC, RNCP, check_complete, decode, detect_shape
+from referentials.importers.detect import (
+    REAC,
+    RNCP,
+    check_complete,
+    completeness_problems,
+    decode,
+    detect_shape,
+    reac_end_problems,
+    rncp_end_problems,
+)
 from referentials.importers.draft import (
     BlocDraft,
     CertificationDraft,
@@ -54,19 +63,42 @@ __all__ = [
 ]
 
 
-def parse_referential(data: bytes, source_name: str) -> CertificationDraft:
+def parse_referential(data: bytes, source_name: str, accept_incomplete: bool = False) -> CertificationDraft:
     """Parse an uploaded referential whatever its shape; record its name and SHA-256.
 
     Raises ReferentialImportError (French message) for an empty, binary, unknown or truncated
-    file. Lines that are kept but could not be placed are listed in `draft.unplaced`.
+    file. A document that parses but looks cut or incomplete (see detect.py) is refused too,
+    naming the line where it stops and what is missing, unless `accept_incomplete`: then it is
+    returned with `draft.incomplete` listing the problems. Lines that are kept but could not be
+    placed are listed in `draft.unplaced`.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     text = decode(raw)
-    shape = detect_shape(text)
-    draft = parse_rncp(text, source_name) if shape == RNCP else parse_reac(text, source_name)
+    lines = text.split("\n")
+    last_line = max((i for i, line in enumerate(lines, 1) if line.strip()), default=0)
+    try:
+        shape = detect_shape(text)
+        draft = parse_rncp(text, source_name) if shape == RNCP else parse_reac(text, source_name)
+        check_complete(draft)
+    except ReferentialImportError as error:
+        if error.line_no is None and "ligne" not in error.message:
+            error.message = f"{error.message} (le document s'arrête à la ligne {last_line})"
+        raise
     draft.source_sha256 = hashlib.sha256(raw).hexdigest()
-    check_complete(draft)
+    problems = (rncp_end_problems(lines) if shape == RNCP else reac_end_problems(lines)) + completeness_problems(draft)
+    if problems and not accept_incomplete:
+        raise ReferentialImportError(incomplete_message(problems, last_line), line_no=None)
+    draft.incomplete = [f"{p} (le document s'arrête à la ligne {last_line})" if "ligne" not in p else p for p in problems]
     return draft
+
+
+def incomplete_message(problems: list[str], last_line: int) -> str:
+    listed = " ; ".join(problems)
+    where = "" if "ligne" in listed else f" Le document s'arrête à la ligne {last_line}."
+    return (
+        f"Le fichier semble tronqué ou incomplet : {listed}.{where} Import refusé, rien n'a été enregistré. "
+        "Déposez le document entier, ou importez-le en connaissance de cause comme référentiel incomplet."
+    )
 
 
 def seed_files() -> list[Path]:

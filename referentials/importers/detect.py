@@ -56,27 +56,72 @@ def _is_rncp_header(line: str) -> bool:
     return first or second
 
 
-def _check_last_row(lines: list[str]) -> None:
-    """A table cut in its last row. The document ends on its table, every cell closes its <p>,
-    <i>, <b>, <u> and <li>, and the last cell holds a criterion: the end is suspect when it is not
-    a table row, when a cell is missing, when markup stops half-way, or mid-sentence."""
-    last_no, last = next((i, line) for i, line in reversed(list(enumerate(lines, 1))) if line.strip())
+def rncp_end_problems(lines: list[str]) -> list[str]:
+    """A table cut at its end. The document ends on its table: its last row is a table row (not
+    a repeated page header), it holds a criterion, every cell closes its markup and ends a
+    sentence. A row whose cell stops mid-sentence continues on the next page: here it does not."""
+    numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    while numbered and _is_separator_row(numbered[-1][1].split("\t")):
+        numbered.pop()
+    if not numbered:
+        return []
+    last_no, last = numbered[-1]
     cells = last.split("\t")
-    if _is_separator_row(cells):
-        return
-    problem = None
+    where = f"sa dernière ligne (n° {last_no})"
     if len(cells) == 1:
-        problem = "n'est pas une ligne du tableau : le document s'arrête avant la fin de son tableau"
-    elif len(cells) < 4:
-        problem = f"est une ligne de tableau incomplète ({len(cells)} colonne{'s' if len(cells) > 1 else ''} sur 4)"
-    elif any(_cut_markup(cell) for cell in cells):
-        problem = "s'arrête au milieu d'une cellule"
-    else:
-        text = re.sub(r"<[^>]+>", "", [c for c in cells if c.strip()][-1]).rstrip()
-        if text and not (last.rstrip().endswith(">") or text[-1] in '.!?:;)»"'):
-            problem = "s'arrête au milieu d'une phrase"
-    if problem:
-        raise ReferentialImportError(f"Le fichier semble tronqué : sa dernière ligne (n° {last_no}) {problem}.")
+        return [f"{where} n'est pas une ligne du tableau : le document s'arrête avant la fin de son tableau"]
+    if len(cells) < 4:
+        return [f"{where} est une ligne de tableau incomplète ({len(cells)} colonne{'s' if len(cells) > 1 else ''} sur 4)"]
+    if _is_rncp_header(last):
+        return [f"{where} est l'en-tête d'une nouvelle page du tableau, sans contenu après"]
+    if any(_cut_markup(cell) for cell in cells):
+        return [f"{where} s'arrête au milieu d'une cellule"]
+    if not _cell_text(cells[3]):
+        return [f"{where} n'a aucun critère d'évaluation : le tableau s'arrête avant ses critères"]
+    for cell in cells:
+        text = _cell_text(cell)
+        if text and text[-1] not in '.!?:;)»"…':
+            return [f"{where} s'arrête au milieu d'une phrase (« …{text[-40:]} »)"]
+    return []
+
+
+def _cell_text(cell: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+
+
+_NOTICE = "reproduction interdite"
+
+
+def reac_end_problems(lines: list[str]) -> list[str]:
+    """A REAC, and the référentiel d'évaluation (RE) appended to it, each end on the page
+    « Reproduction interdite » quoting article L 122-4, whose quotation closes the document part."""
+    problems: list[str] = []
+    parts: list[tuple[str, int]] = []  # (name, first line)
+    for i, line in enumerate(lines, 1):
+        folded = fold(line.strip("#* "))
+        if folded.startswith("referentiel emploi activites competences du titre professionnel") and not parts:
+            parts.append(("le REAC", i))
+        elif folded.startswith("referentiel d'evaluation du titre professionnel"):
+            parts.append(("le référentiel d'évaluation", i))
+    if not parts:
+        return []
+    bounds = [(name, start, parts[k + 1][1] - 1 if k + 1 < len(parts) else len(lines)) for k, (name, start) in enumerate(parts)]
+    for name, start, end in bounds:
+        content = [(i, lines[i - 1].strip()) for i in range(start, end + 1) if lines[i - 1].strip()]
+        last_no = content[-1][0] if content else start
+        notice = next((i for i, text in content if fold(text) == _NOTICE), None)
+        if notice is None:
+            problems.append(
+                f"{name} s'arrête à la ligne {last_no} sans sa page finale « Reproduction interdite » "
+                "(le document est coupé avant sa fin)"
+            )
+            continue
+        tail = [text for i, text in content if i > notice]
+        if len(tail) < 2 or not tail[-1].rstrip().endswith(('"', "»", "”")):
+            problems.append(
+                f"{name} s'arrête à la ligne {last_no}, au milieu de sa page finale « Reproduction interdite »"
+            )
+    return problems
 
 
 def _is_separator_row(cells: list[str]) -> bool:
@@ -108,7 +153,6 @@ def detect_shape(data: bytes | str) -> str:
             )
         return REAC
     if any(_is_rncp_header(line) for line in lines):
-        _check_last_row(lines)
         return RNCP
     raise ReferentialImportError(
         "Format de référentiel non reconnu : ni tableau RNCP à quatre colonnes (activités, compétences, "
@@ -117,32 +161,61 @@ def detect_shape(data: bytes | str) -> str:
 
 
 def check_complete(draft: CertificationDraft) -> None:
-    """Refuse a draft that a whole document could not have produced (a truncated file)."""
+    """Refuse a draft that no loading could make sense of (no bloc, no criterion at all)."""
     suffix = "le fichier semble tronqué ou incomplet."
     if not draft.blocs:
         raise ReferentialImportError(f"Aucun bloc de compétences n'a été trouvé : {suffix}")
     if not draft.criteria():
         raise ReferentialImportError(f"Aucun critère d'évaluation n'a été trouvé : {suffix}")
+
+
+def completeness_problems(draft: CertificationDraft) -> list[str]:
+    """What a whole document would have and this draft lacks (French, one sentence each)."""
+    problems: list[str] = []
     announced = announced_bloc_count(draft.description)
     if announced and announced > len(draft.blocs):
-        raise ReferentialImportError(
-            f"Le document annonce {announced} blocs de compétences mais {len(draft.blocs)} seulement ont été trouvés : {suffix}"
+        problems.append(
+            f"le document annonce {announced} blocs de compétences mais {len(draft.blocs)} seulement ont été trouvés"
         )
     for bloc in draft.blocs:
-        label = f"Le bloc {bloc.code} « {bloc.title} »"
+        label = f"le bloc {bloc.code} « {bloc.title} »"
         if not bloc.competences:
-            raise ReferentialImportError(f"{label} n'a aucune compétence : {suffix}")
+            problems.append(f"{label} n'a aucune compétence")
+            continue
         if not any(e.criteria for e in bloc.evaluations):
-            raise ReferentialImportError(f"{label} a des compétences mais aucun critère d'évaluation : {suffix}")
+            problems.append(f"{label} a des compétences mais aucun critère d'évaluation")
+            continue
         evaluated = {key for e in bloc.evaluations for key in e.competence_codes}
         for competence in bloc.competences:
             if competence.key not in evaluated:
-                raise ReferentialImportError(
-                    f"La compétence {competence.key} « {competence.text[:80]} » n'est évaluée par aucune modalité : {suffix}"
+                problems.append(
+                    f"la compétence {competence.key} « {competence.text[:80]} » n'est évaluée par aucune modalité"
                 )
         for evaluation in bloc.evaluations:
             if not evaluation.criteria:
-                raise ReferentialImportError(
-                    f"L'évaluation {bloc.code}/{evaluation.code} n'a aucun critère "
-                    f"(fiche absente ou coupée) : {suffix}"
-                )
+                problems.append(f"l'évaluation {bloc.code}/{evaluation.code} n'a aucun critère (fiche absente ou coupée)")
+    problems.extend(_unclosed_evaluation(draft))
+    return problems
+
+
+def _closing(modality: str) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", fold(re.sub(r"^- ", "", modality.strip(), flags=re.M)))
+    return sentences[-1] if sentences else ""
+
+
+def _unclosed_evaluation(draft: CertificationDraft) -> list[str]:
+    """Where every evaluation of the document closes on the same sentence (« L'ensemble du travail
+    est présenté… »), the last one lacking it was cut before its end."""
+    evaluations = [(b, e) for b in draft.blocs for e in b.evaluations]
+    if len(evaluations) < 2:
+        return []
+    closings = [_closing(e.modality) for _, e in evaluations[:-1]]
+    if len(set(closings)) != 1 or not closings[0]:
+        return []
+    bloc, last = evaluations[-1]
+    if _closing(last.modality) != closings[0]:
+        return [
+            f"la modalité de l'évaluation {bloc.code}/{last.code} s'arrête avant la phrase qui clôt toutes les autres "
+            f"(« {closings[0][:60]}… »)"
+        ]
+    return []

@@ -102,6 +102,8 @@ class CertificationDraft:
     blocs: list[BlocDraft] = field(default_factory=list)
     transversal_competences: list[str] = field(default_factory=list)
     unplaced: list[UnplacedLine] = field(default_factory=list)
+    # Why the document looks cut or incomplete (French), when it was loaded anyway.
+    incomplete: list[str] = field(default_factory=list)
     key: str = ""  # prefix of every key: code, sigle-year, or an acronym of the title
     description: str = ""  # general sections of the document (presentation, conditions…)
 
@@ -121,6 +123,12 @@ class CertificationDraft:
 def key_segment(code: str) -> str:
     """A code made safe for a key path: no slash, no blank."""
     return re.sub(r"\s+", "", code).replace("/", "-")
+
+
+def normal_code(code: str) -> str:
+    """The form of a competence code used in keys: "C.4.7" (written beside C4.1…C4.6) → "C4.7".
+    The code as written stays in `code`, shown on the screens."""
+    return re.sub(r"^([A-Z]+)\.(?=\d)", r"\1", code.strip()).rstrip(".")
 
 
 def renumber(draft: CertificationDraft) -> None:
@@ -156,7 +164,7 @@ def assign_keys(draft: CertificationDraft) -> dict[int, str]:
     for bloc in draft.blocs:
         prefix = f"{draft.key}/{key_segment(bloc.code)}"
         for position, competence in enumerate(bloc.competences, 1):
-            local = key_segment(competence.code) if competence.code else f"C{position}"
+            local = key_segment(normal_code(competence.code)) if competence.code else f"C{position}"
             competence.key = unique(f"{prefix}/{local}")
             keys[id(competence)] = competence.key
         for evaluation in bloc.evaluations:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from referentials.importers.draft import (
     BlocDraft,
@@ -204,8 +203,8 @@ def _certification(preamble: list[tuple[int, str]], text: str, source_name: str)
         title = _mixed_case(title, text)
     certifier = _certifier(prose)
     draft = CertificationDraft(
-        # A document without a title gets a label that says so; an admin corrects it through YAML.
-        title=title or f"Référentiel {certifier or PurePath(source_name).stem} (titre absent du document)",
+        # Nothing invented: a document without a title stays without one ("titre à compléter").
+        title=title or "",
         certifier=certifier,
         level=level,
         source_name=source_name,
@@ -275,13 +274,57 @@ def _parse_bloc(
     # A criterion belongs to the competence of its table row when every table row of the
     # evaluation holds one competence (000); when a cell lists several (001, IGS), the table
     # does not say which, so it belongs to all the competences of its evaluation.
+    coarse: dict[int, list[CriterionDraft]] = {}
     for row, criterion, evaluation in _criteria(bloc, coded_criteria, evaluation_at, unplaced):
         in_evaluation = members[id(evaluation)]
         rows = [r for r, _ in in_evaluation]
         one_per_row = len(rows) == len(set(rows))
         earlier = [c for r, c in in_evaluation if r <= table_row[row]]
-        links.append((criterion, [earlier[-1]] if one_per_row and earlier else [c for _, c in in_evaluation]))
+        if one_per_row and earlier:
+            links.append((criterion, [earlier[-1]]))
+        else:
+            coarse.setdefault(id(evaluation), []).append(criterion)
+            links.append((criterion, [c for _, c in in_evaluation]))
+    # Criteria grouped under headings (001): each heading names one competence of the evaluation.
+    for evaluation in draft.evaluations:
+        criteria = coarse.get(id(evaluation), [])
+        headings = list(dict.fromkeys(c.heading for c in criteria))
+        competences = [c for _, c in members[id(evaluation)]]
+        if len(headings) < 2 or not all(headings) or len(competences) < 2:
+            continue
+        chosen = _heading_competences(headings, competences)
+        if chosen is None:
+            continue
+        by_criterion = {id(c): chosen[c.heading] for c in criteria}
+        for i, (target, linked) in enumerate(links):
+            if id(target) in by_criterion:
+                links[i] = (target, [by_criterion[id(target)]])
     return draft
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{5,}", fold(text))} - {"perti", "capac", "manie", "utili"}
+
+
+def _heading_competences(headings: list[str], competences: list[CompetenceDraft]) -> dict[str, CompetenceDraft] | None:
+    """The competence each group heading names: among those no earlier heading named, the one
+    sharing most word stems with it, or, as many headings as competences, the one at the same
+    position when words do not tell."""
+    chosen: dict[str, CompetenceDraft] = {}
+    for position, heading in enumerate(headings):
+        words = _stems(heading)
+        # The competence's own verb ("Diagnostiquer…") weighs more than a word met on the way.
+        free = [c for c in competences if all(c is not other for other in chosen.values())] or competences
+        scores = [(len(words & _stems(c.text)) + 2 * bool(words & _stems(c.text.split(" ", 1)[0])), c) for c in free]
+        best = max(score for score, _ in scores)
+        top = [c for score, c in scores if score == best]
+        if best and len(top) == 1:
+            chosen[heading] = top[0]
+        elif len(headings) == len(competences):
+            chosen[heading] = competences[position]
+        else:
+            return None
+    return chosen
 
 
 def _as_line(block: Block) -> str:
@@ -315,14 +358,14 @@ def _competences(
 def _evaluations(bloc: _Bloc, draft: BlocDraft, unplaced: list[UnplacedLine]) -> list[tuple[int, EvaluationDraft]]:
     evaluations: list[tuple[int, EvaluationDraft]] = []
     modality: list[str] = []
-    deliverables_follow = False
+    deliverables_follow = tasks_follow = False
     for entry in _entries(bloc, MODALITY, _DELIVERABLE_STARTER):
         block = entry.block
         if block.kind == "p" and fold(block.text).startswith(_EVALUATION_OPENERS):
             if evaluations:
                 evaluations[-1][1].modality = "\n".join(modality)
             evaluations.append((entry.row, EvaluationDraft(code=f"E{len(evaluations) + 1}", modality="")))
-            modality, deliverables_follow = [], False
+            modality, deliverables_follow, tasks_follow = [], False, False
         elif not evaluations:
             unplaced.append(
                 UnplacedLine(entry.line_no, block.text, "modalité avant le début de la première évaluation du bloc")
@@ -331,13 +374,37 @@ def _evaluations(bloc: _Bloc, draft: BlocDraft, unplaced: list[UnplacedLine]) ->
         if deliverables_follow and block.kind == "li":
             evaluations[-1][1].deliverables.append(DeliverableDraft(block.text))
             continue
+        if tasks_follow and block.kind == "li":
+            evaluations[-1][1].deliverables.append(DeliverableDraft(block.text))
+            modality.append(_as_line(block))
+            continue
+        tasks_follow = False
         if block.kind == "p" and re.match(r"livrables?\s*:", fold(block.text)):
             deliverables_follow = True
+        elif block.kind == "p" and _TASKS.search(fold(block.text)):
+            # "Il est chargé de :" / "le candidat doit … :" then the tasks, each a deliverable;
+            # without a list, the one clause "le candidat doit …" is the deliverable.
+            if block.text.rstrip().endswith(":"):
+                tasks_follow = True
+            elif (clause := _task_clause(block.text)) is not None:
+                evaluations[-1][1].deliverables.append(DeliverableDraft(clause))
         modality.append(_as_line(block))
     if evaluations:
         evaluations[-1][1].modality = "\n".join(modality)
     draft.evaluations = [e for _, e in evaluations]
     return evaluations
+
+
+_TASKS = re.compile(r"\b(il est charge de|le candidat doit)\b")
+
+
+def _task_clause(text: str) -> str | None:
+    """ "…, le candidat doit construire une documentation …." → "Construire une documentation …"."""
+    match = re.search(r"\b(?:il est chargé de|le candidat doit)\s*(?:,[^,]*,\s*)?(.+)$", text, re.I)
+    if not match:
+        return None
+    clause = match.group(1).strip()
+    return clause[0].upper() + clause[1:] if clause else None
 
 
 def _criteria(bloc: _Bloc, coded: bool, evaluation_at, unplaced: list[UnplacedLine]):

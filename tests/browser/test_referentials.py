@@ -20,8 +20,8 @@ def test_admin_browses_the_tree_and_expands_a_bloc(log_in, page, make_user, scre
     criterion = bloc.evaluations[0].criteria[0]
     log_in(page, make_user(Role.ADMIN).email)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Référentiels").click()
-    page.get_by_role("link", name=certification.title).click()
-    assert page.get_by_role("heading", level=1).inner_text() == certification.title
+    page.get_by_role("link", name=certification.display_title).click()
+    assert page.get_by_role("heading", level=1).inner_text() == certification.display_title
     assert not page.get_by_text(criterion.text).is_visible()
     page.locator(f"#bloc-{bloc.id} > summary").click()
     page.get_by_text(criterion.text).first.wait_for()
@@ -47,3 +47,42 @@ def test_tree_works_without_javascript(log_in, chromium, live_server, app_ctx, m
         assert page.url.endswith(f"?bloc={bloc.id}#bloc-{bloc.id}")  # the page itself opened the bloc, no script
     finally:
         context.close()
+
+
+def test_admin_refused_a_cut_file_imports_the_whole_one_as_a_new_certification_and_titles_it(
+    log_in, page, make_user, screenshots, tmp_path
+):
+    """The issue's walk: a truncated file is refused, the whole file resembles a loaded one (same
+    key, no code), the admin chooses "new certification", completes the missing title, sees it."""
+    name = SHAPES["rncp"]
+    draft, _ = referentials.parse_file((SEEDS_DIR / name).read_bytes(), name)
+    draft.blocs[0].evaluations[0].criteria[0].text += " (édition précédente)"
+    referentials.load_draft(draft)  # an earlier edition of the same document, without title either
+    whole = (SEEDS_DIR / name).read_bytes()
+    cut = tmp_path / "igs-coupe.txt"
+    lines = whole.decode("utf-8").split("\n")
+    cut.write_text("\n".join(lines[: len(lines) // 2]), encoding="utf-8")
+
+    log_in(page, make_user(Role.ADMIN).email)
+    page.goto("/referentiels")
+    page.get_by_label("Document du référentiel").set_input_files(str(cut))
+    page.get_by_role("button", name="Analyser le document").click()
+    refusal = page.get_by_text("Import impossible").first
+    refusal.wait_for()
+    assert "tronqué" in refusal.inner_text() and "ligne" in refusal.inner_text()
+    page.screenshot(path=str(screenshots / "referentiel-tronque-refuse.png"))
+
+    page.get_by_label("Document du référentiel").set_input_files(str(SEEDS_DIR / name))
+    page.get_by_role("button", name="Analyser le document").click()
+    page.get_by_role("heading", name="Rapport d'import").wait_for()
+    page.get_by_label("Nouvelle certification").check()
+    page.get_by_role("button", name="Confirmer l'import").click()
+    page.get_by_role("link", name="Titre à compléter : compléter les informations").click()
+    title = "Manager en infrastructures et cybersécurité des systèmes d'information"
+    page.get_by_label("Intitulé de la certification").fill(title)
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Référentiels").click()
+    assert page.get_by_role("link", name=title).count() == 1
+    assert page.get_by_role("link", name="titre à compléter").count() == 1  # the earlier edition, untouched
+    page.screenshot(path=str(screenshots / "referentiel-titre-complete.png"))

@@ -17,8 +17,8 @@ from tests import factories
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
 # (lineage, blocs, competences, evaluations, criteria, deliverables), read off the documents.
 EXPECTED = {
-    "000": ("TIIMS", 4, 33, 10, 66, 0),
-    "001": ("TIIMS", 3, 18, 9, 62, 0),
+    "000": ("TIIMS", 4, 33, 10, 66, 42),
+    "001": ("TIIMS", 3, 18, 9, 62, 23),
     "002": ("TP-00485", 3, 17, 17, 79, 0),
     "003": ("TP-00476", 3, 9, 9, 48, 0),
     "004": ("IGS", 4, 65, 20, 72, 82),
@@ -73,24 +73,23 @@ def test_dry_run_writes_nothing(app_ctx):
 
 def test_yaml_round_trip_through_an_empty_database_is_identical(app_ctx, tmp_path):
     for seed in SEEDS:
-        assert _run(app_ctx, "import", str(seed)).exit_code == 0
+        assert _run(app_ctx, "import", "--new-certification", str(seed)).exit_code == 0
     exported = {}
     for certification in db.session.scalars(select(Certification)).all():
         path = tmp_path / f"{certification.lineage}-v{certification.version_number}.yaml"
         assert _run(app_ctx, "export", certification.lineage, "--version", str(certification.version_number), "-o", str(path)).exit_code == 0
         exported[path] = path.read_text(encoding="utf-8")
+    assert "version: '08'" in "".join(exported.values())  # never a bare 08, which YAML 1.2 reads as 8
     # Empty the database, load the YAML files, export again.
     db.session.execute(Certification.__table__.delete())
     db.session.commit()
     for path in sorted(exported, key=lambda p: p.name):
-        result = _run(app_ctx, "import", str(path))
+        result = _run(app_ctx, "import", "--new-certification", str(path))
         assert result.exit_code == 0, result.output
-    for path, first in exported.items():
-        lineage = path.name.rsplit("-v", 1)[0]
-        again = tmp_path / "again.yaml"
-        version = path.name.rsplit("-v", 1)[1].removesuffix(".yaml")
-        assert _run(app_ctx, "export", lineage, "--version", version, "-o", str(again)).exit_code == 0
-        assert again.read_text(encoding="utf-8") == first, path.name
+    again = []
+    for certification in db.session.scalars(select(Certification)).all():
+        again.append(referentials.export_yaml(certification))
+    assert sorted(again) == sorted(exported.values())
 
 
 def test_same_content_loads_once_and_a_corrected_yaml_makes_a_new_version(app_ctx, make_user, tmp_path):
@@ -187,3 +186,82 @@ def test_upload_of_a_bad_file_is_refused_with_a_message(client, login_as):
     )
     assert "Import impossible" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Certification.id))) == 0
+
+
+def _upload(client, seed_path, name=None, **extra):
+    token = client.token("/referentiels")
+    data = {"csrf_token": token, "document": (io.BytesIO(seed_path.read_bytes()), name or seed_path.name), **extra}
+    return client.post("/admin/referentiels/import", data=data, content_type="multipart/form-data", follow_redirects=True), token
+
+
+def test_web_import_asks_new_certification_or_new_version(client, login_as):
+    login_as(Role.ADMIN)
+    for seed in ("000_e6b0dbb14e4d7cfa.txt", "001_3a5490b78cda70d2.txt"):
+        response, token = _upload(client, SEEDS_DIR / seed)
+        html = response.get_data(as_text=True)
+        key = html.split('name="object_key" value="')[1].split('"')[0]
+        data = {"csrf_token": token, "object_key": key, "source_name": seed}
+        if seed.startswith("001"):
+            assert "Nouvelle certification" in html and "Nouvelle version de" in html and "certificateur différent" in html
+            refused = client.post("/admin/referentiels/confirmer", data=data, follow_redirects=True).get_data(as_text=True)
+            assert "ressemble à" in refused  # no choice made: refused, nothing written
+            data["choice"] = "new"
+        assert client.post("/admin/referentiels/confirmer", data=data).status_code == 303
+    assert db.session.scalar(select(func.count(func.distinct(Certification.lineage)))) == 2
+
+
+def test_admin_completes_the_missing_title_and_it_is_audited(client, login_as):
+    login_as(Role.ADMIN)
+    draft, _ = referentials.parse_file((SEEDS_DIR / "004_0fedc1ee0aa597b2.txt").read_bytes(), "004.txt")
+    certification = referentials.load_draft(draft)
+    criteria_before = db.session.scalar(select(func.count(Criterion.id)))
+    page = client.get(f"/referentiels/{certification.id}").get_data(as_text=True)
+    assert "titre à compléter" in page and "(titre absent du document)" not in page
+    url = f"/admin/referentiels/{certification.id}/informations"
+    response = client.submit(url, {
+        "form_name": "informations", "title": "Manager en infrastructures et cybersécurité des systèmes d'information",
+        "certifier": "IGS", "code": "RNCP36061", "level": "7", "valid_from": "2022-01-01", "valid_until": "2027-01-01",
+        "dossier_min_pages": "60", "interview_minutes": "20", "questionnaire_minutes": "10", "extra_time_ratio": "1/3",
+    }, token_from=url)
+    assert response.status_code == 303
+    db.session.refresh(certification)
+    assert certification.title.startswith("Manager en infrastructures") and certification.code == "RNCP36061"
+    assert certification.valid_until == "2027-01-01"
+    assert db.session.scalar(select(func.count(Criterion.id))) == criteria_before
+    history = client.get(url).get_data(as_text=True)
+    assert "Historique des modifications" in history and "RNCP36061" in history
+    assert {c.field for c in referentials.metadata_changes(certification)} == {"title", "code", "level", "valid_from", "valid_until"}
+    listing = client.get("/referentiels").get_data(as_text=True)
+    assert "Manager en infrastructures" in listing
+
+
+@pytest.mark.parametrize("seed", ["000_e6b0dbb14e4d7cfa.txt", "001_3a5490b78cda70d2.txt"])
+def test_candidate_sees_the_deliverables_of_000_and_001_as_missing(client_for, make_user, seed):
+    draft, _ = referentials.parse_file((SEEDS_DIR / seed).read_bytes(), seed)
+    certification = referentials.load_draft(draft)
+    candidate = make_user(Role.CANDIDATE)
+    portfolio = factories.make_portfolio(candidate, certification)
+    page = client_for(candidate).get(f"/portefeuilles/{portfolio.id}/couverture").text
+    assert "Livrables encore manquants" in page
+    first = certification.blocs[0].evaluations[0].deliverables[0].text
+    assert first in page
+
+
+def test_web_import_of_a_cut_file_refused_then_loaded_marked_incomplete(client, login_as, tmp_path):
+    login_as(Role.ADMIN)
+    lines = (SEEDS_DIR / "004_0fedc1ee0aa597b2.txt").read_text(encoding="utf-8").split("\n")
+    cut = tmp_path / "igs-coupe.txt"
+    cut.write_text("\n".join(lines[: len(lines) // 2]), encoding="utf-8")
+    refused, _ = _upload(client, cut)
+    assert "Import impossible" in refused.text and "tronqué" in refused.text
+    report, token = _upload(client, cut, accept_incomplete="y")
+    assert "Document incomplet" in report.text
+    key = report.text.split('name="object_key" value="')[1].split('"')[0]
+    response = client.post("/admin/referentiels/confirmer", data={
+        "csrf_token": token, "object_key": key, "source_name": cut.name, "accept_incomplete": "oui",
+    })
+    assert response.status_code == 303, response.text
+    certification = db.session.scalars(select(Certification)).one()
+    assert certification.incomplete
+    assert "(incomplet)" in client.get(response.headers["Location"]).text
+    assert "(incomplet)" in client.get("/referentiels").text

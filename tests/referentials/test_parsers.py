@@ -24,8 +24,8 @@ from referentials.importers.text import cell_blocks
 
 # seed: (blocs, competences, evaluations, criteria, deliverables, transversal competences)
 COUNTS = {
-    "000": (4, 33, 10, 66, 0, 0),
-    "001": (3, 18, 9, 62, 0, 0),
+    "000": (4, 33, 10, 66, 42, 0),
+    "001": (3, 18, 9, 62, 23, 0),
     "002": (3, 17, 17, 79, 0, 3),
     "003": (3, 9, 9, 48, 0, 2),
     "004": (4, 65, 20, 72, 82, 0),
@@ -33,8 +33,8 @@ COUNTS = {
 
 # seed: [(bloc code, competences, evaluations, criteria, deliverables)]
 BLOC_COUNTS = {
-    "000": [("BC01", 10, 2, 21, 0), ("BC02", 8, 1, 12, 0), ("BC03", 8, 5, 19, 0), ("BC04", 7, 2, 14, 0)],
-    "001": [("BC01", 3, 3, 19, 0), ("BC02", 9, 3, 23, 0), ("BC03", 6, 3, 20, 0)],
+    "000": [("BC01", 10, 2, 21, 13), ("BC02", 8, 1, 12, 5), ("BC03", 8, 5, 19, 16), ("BC04", 7, 2, 14, 8)],
+    "001": [("BC01", 3, 3, 19, 5), ("BC02", 9, 3, 23, 11), ("BC03", 6, 3, 20, 7)],
     "002": [("AT1", 5, 5, 23, 0), ("AT2", 6, 6, 29, 0), ("AT3", 6, 6, 27, 0)],
     "003": [("AT1", 3, 3, 16, 0), ("AT2", 3, 3, 16, 0), ("AT3", 3, 3, 16, 0)],
     "004": [("BC01", 10, 4, 10, 15), ("BC02", 21, 6, 22, 26), ("BC03", 14, 5, 18, 19), ("BC04", 20, 5, 22, 22)],
@@ -293,7 +293,7 @@ def test_000_competence_across_a_page_break_and_accents(parsed):
         _competence(parsed, "000", "TIIMS/BC02/C2.2").text
         == "Établir le plan d'adressage afin de permettre l'identification des équipements sur les réseaux."
     )
-    assert _competence(parsed, "000", "TIIMS/BC04/C.4.7").code == "C.4.7"
+    assert _competence(parsed, "000", "TIIMS/BC04/C4.7").code == "C.4.7"  # key normalised, code as written
 
 
 def test_000_evaluations_and_criterion_competences(parsed):
@@ -360,12 +360,8 @@ def test_001_headings_accents_and_competences(parsed):
         "Écouter les utilisateurs en faisant preuve de pédagogie et de reformulation afin de garantir la bonne "
         "compréhension des problématiques."
     )
-    # several competences per row: the criteria go to every competence of the evaluation
-    assert _criterion(parsed, "001", "TIIMS/BC02/E1/CE.4").competence_codes == [
-        "TIIMS/BC02/C2.1.1",
-        "TIIMS/BC02/C2.1.2",
-        "TIIMS/BC02/C2.1.3",
-    ]
+    # several competences per row: the criteria go to the competence their group heading names
+    assert _criterion(parsed, "001", "TIIMS/BC02/E1/CE.4").competence_codes == ["TIIMS/BC02/C2.1.2"]
 
 
 # --- 002: REAC 2013, markdown page headers -------------------------------------------------------
@@ -485,7 +481,7 @@ def test_003_texts_across_page_headers(parsed):
 
 def test_004_certification(parsed):
     draft = parsed("004")
-    assert (draft.title, draft.certifier, draft.key) == ("Référentiel IGS (titre absent du document)", "IGS", "IGS")
+    assert (draft.title, draft.certifier, draft.key) == ("", "IGS", "IGS")
     assert all(c.code == "" for c in draft.competences())
     assert [c.key for c in draft.blocs[0].competences][:3] == ["IGS/BC01/C1", "IGS/BC01/C2", "IGS/BC01/C3"]
 
@@ -608,3 +604,32 @@ def test_rncp_text_without_criterion_code_is_unplaced(seed_bytes, seeds):
     draft = parse_referential(text.encode("utf-8"), seeds["001"])
     assert [(u.line_no, u.text) for u in draft.unplaced] == [(45, "Une remarque sans code.")]
     assert "critère" in draft.unplaced[0].reason
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_rncp_tasks_of_each_evaluation_are_its_deliverables(parsed, seed):
+    """The "-" tasks after "le candidat doit :" / "Il est chargé de :"; else its one clause."""
+    draft = parsed(seed)
+    for evaluation in draft.evaluations():
+        assert evaluation.deliverables, evaluation.code
+        for deliverable in evaluation.deliverables:
+            assert not deliverable.text.startswith("L'ensemble du travail")
+    texts = [x.text for x in draft.deliverables()]
+    if seed == "000":
+        # nested sub-tasks are items of their own
+        assert "Effectuer une intervention support de niveau 2 :" in texts and "Effectuer un diagnostic." in texts
+        assert any(t.startswith("Construire une documentation support") for t in texts)
+
+
+def test_001_criteria_follow_their_group_heading_competence(parsed):
+    draft = parsed("001")
+    assert all(len(c.competence_codes) == 1 for c in draft.criteria())
+    by_key = {c.key: c for c in draft.criteria()}
+    assert by_key["TIIMS/BC02/E1/CE.1"].competence_codes == ["TIIMS/BC02/C2.1.1"]  # supervision du parc
+    assert by_key["TIIMS/BC02/E1/CE.6"].competence_codes == ["TIIMS/BC02/C2.1.3"]  # gestion de l'inventaire
+    assert by_key["TIIMS/BC03/E2/CE.4"].competence_codes == ["TIIMS/BC03/C3.2.2"]  # diagnostic
+
+
+def test_inconsistent_codes_are_normalised_in_keys_and_kept_as_written(parsed):
+    competence = next(c for c in parsed("000").competences() if c.code.startswith("C.4.7"))
+    assert competence.code == "C.4.7" and competence.key == "TIIMS/BC04/C4.7"
