@@ -1,8 +1,9 @@
 """Reading the files that `PdfPages` and `Svg` blocks embed, checked and bounded, for both renderers.
 
 A PDF is opened with pypdf (its pages are merged into the PDF output and, for Word, drawn as
-pictures by pypdfium2 with their text beneath); an SVG is sanitised (scripts, event attributes,
-external references, the DTD and its entities removed) and converted by svglib into a reportlab
+pictures by pypdfium2 with their text beneath); an SVG is sanitised (`sanitise_svg`: scripts,
+event attributes, animations, embedded documents and pictures, external references, the DTD and
+its entities removed; the evidence preview draws schemas through the same function) and converted by svglib into a reportlab
 drawing: vector in the PDF, a picture in Word (drawn through a one-page PDF by pypdfium2, no
 Cairo needed). Anything that cannot be read gives a French reason, shown in place of the part.
 """
@@ -170,11 +171,19 @@ def pdf_page_text(prepared: PreparedPdf, index: int) -> str:
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-_DROPPED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler"}
+# Elements that run code, animate attributes (an <set> can turn a link into javascript:), embed
+# other documents or pictures, or fetch things: removed with their content.
+_ACTIVE_ELEMENTS = {"script", "iframe", "embed", "object", "audio", "video", "handler", "listener",
+                    "set", "animate", "animateMotion", "animateTransform", "animateColor"}
+_PICTURE_ELEMENTS = {"image", "feImage"}
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
 # Any entity reference but XML's five and character references.
 _ENTITY_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[A-Za-z_][\w.-]*;")
-_SAFE_DATA = ("data:image/png;base64,", "data:image/jpeg;base64,", "data:image/jpg;base64,")
+_URL = re.compile(r"url\(\s*(['\"]?)(?!#)[^)]*\1\s*\)", re.IGNORECASE)
+_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+_EXTERNAL = "références externes"
+_ACTIVE = "scripts et contenus actifs"
+_DTD = "déclarations DTD et entités"
 
 
 @dataclass
@@ -187,18 +196,21 @@ class PreparedSvg:
 
 
 def sanitise_svg(data: bytes) -> tuple[bytes, list[str]]:
-    """The SVG without scripts, event handlers, external references, DTD or entities, and what
-    was removed (French). EmbedError when it is not well-formed SVG."""
+    """The SVG without anything that runs, fetches or expands, and what was removed (French):
+    scripts, event handlers and animations, foreignObject and other embedded documents, pictures
+    (<image>, <feImage>), references outside the file (href, url(), @import), the DTD and its
+    entities. Shared by the dossier and the evidence preview. EmbedError when it is not
+    well-formed SVG."""
     if len(data) > MAX_SVG_BYTES:
         raise EmbedError(f"schéma de {len(data) // 1024} Ko, trop volumineux")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
     removed: set[str] = set()
     # The DTD goes before parsing: libxml2 would otherwise count (and refuse) a billion laughs.
     without_dtd = _DOCTYPE.sub(b"", data, count=1)
     without_dtd = _ENTITY_REFERENCE.sub(b"", without_dtd)
     if without_dtd != data:
-        removed.add("déclarations DTD et entités")
+        removed.add(_DTD)
         data = without_dtd
     try:
         root = etree.fromstring(data, parser)
@@ -208,43 +220,62 @@ def sanitise_svg(data: bytes) -> tuple[bytes, list[str]]:
         raise EmbedError("ce fichier n'est pas un schéma SVG")
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
-        removed.add("déclarations DTD et entités")
-    for entity in list(root.iter(etree.Entity)):
-        _remove_keeping_tail(entity)
-        removed.add("déclarations DTD et entités")
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
+        removed.add(_DTD)
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str):  # entity references, leftovers of the DOCTYPE
+            _remove_keeping_tail(node)
+            removed.add(_DTD)
             continue
-        name = etree.QName(element).localname
-        if name in _DROPPED_ELEMENTS:
-            _remove_keeping_tail(element)
-            removed.add("scripts et contenus actifs" if name != "foreignObject" else "contenus HTML")
+        name = etree.QName(node).localname
+        if name in _ACTIVE_ELEMENTS:
+            _remove_keeping_tail(node)
+            removed.add(_ACTIVE)
+        elif name == "foreignObject":
+            _remove_keeping_tail(node)
+            removed.add("contenus HTML")
+        elif name in _PICTURE_ELEMENTS:
+            _remove_keeping_tail(node)
+            href = next((value for key, value in node.attrib.items() if etree.QName(key).localname == "href"), "")
+            removed.add(_EXTERNAL if href and not href.strip().startswith("#") and not href.strip().startswith("data:")
+                        else "images incorporées")
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str):
             continue
-        if name == "style" and element.text and ("@import" in element.text or _external_url(element.text)):
-            _remove_keeping_tail(element)
-            removed.add("références externes")
-            continue
-        for attribute in list(element.attrib):
-            local = etree.QName(attribute).localname
-            value = element.attrib[attribute]
-            if local.lower().startswith("on"):
-                del element.attrib[attribute]
-                removed.add("scripts et contenus actifs")
-            elif local == "href" and not (value.startswith("#") or value.startswith(_SAFE_DATA)):
-                if name in ("image", "use", "feImage"):
-                    _remove_keeping_tail(element)
-                    removed.add("références externes")
+        name = etree.QName(node).localname
+        if name == "style" and node.text:
+            cleaned = _URL.sub("none", _IMPORT.sub("", node.text))
+            if cleaned != node.text:
+                removed.add(_EXTERNAL)
+            if "@import" in cleaned.lower() or _external_url(cleaned):
+                _remove_keeping_tail(node)
+                continue
+            node.text = cleaned
+        for attribute in list(node.attrib):
+            local = etree.QName(attribute).localname.lower()
+            value = node.attrib[attribute]
+            if local.startswith("on"):
+                del node.attrib[attribute]
+                removed.add(_ACTIVE)
+            elif local == "href" and not value.strip().startswith("#"):
+                removed.add(_EXTERNAL)
+                if name == "use":
+                    _remove_keeping_tail(node)
                     break
-                del element.attrib[attribute]
-                removed.add("références externes")
-            elif local == "style" and _external_url(value):
-                del element.attrib[attribute]
-                removed.add("références externes")
+                del node.attrib[attribute]
+            elif local == "style" or "url(" in value.lower() or "@import" in value.lower():
+                cleaned = _URL.sub("none", _IMPORT.sub("", value))
+                if cleaned != value:
+                    removed.add(_EXTERNAL)
+                if "@import" in cleaned.lower() or _external_url(cleaned):
+                    del node.attrib[attribute]
+                else:
+                    node.attrib[attribute] = cleaned
+    # Serialising the root alone leaves the DOCTYPE (and its entity declarations) behind.
     return etree.tostring(root, encoding="utf-8"), sorted(removed)
 
 
 def _external_url(text: str) -> bool:
-    lowered = text.lower().replace(" ", "")
+    lowered = "".join(text.lower().split()).replace("'", "").replace('"', "")
     return "url(" in lowered and lowered.count("url(") != lowered.count("url(#")
 
 

@@ -20,7 +20,7 @@ import zipfile
 
 from lxml import etree
 
-from documents.model import Block, BulletList, Image, Paragraph, Run, Table
+from documents.model import Block, BulletList, Heading, Image, PageBreak, Paragraph, Run, Table
 
 MAX_MEMBER_BYTES = 40 * 1024 * 1024  # one decompressed part (document.xml, a sheet, a picture)
 MAX_TOTAL_BYTES = 120 * 1024 * 1024  # all the parts read from one file
@@ -96,12 +96,17 @@ def _bomb(size: int) -> str:
             f"(au moins {size // (1024 * 1024)} Mo) : archive suspecte ou document trop volumineux")
 
 
-def office_blocks(data: bytes, kind: str, name: str) -> tuple[list[Block], list[str]]:
-    """The blocks of an office file (`kind`: docx, odt, xlsx, ods) and what was left out (French)."""
+def office_blocks(data: bytes, kind: str, name: str, *, outline: bool = False) -> tuple[list[Block], list[str]]:
+    """The blocks of an office file (`kind`: docx, odt, xlsx, ods) and what was left out (French).
+
+    With `outline` (the evidence preview, which shows the file on its own), a text's headings are
+    `Heading` blocks with their levels and its page breaks `PageBreak` blocks; without it (the
+    dossier, which keeps its own outline) headings are bold lines and page breaks are ignored."""
     converter = {"docx": _docx, "odt": _odt, "xlsx": _xlsx, "ods": _ods}.get(kind)
     if converter is None:
         raise OfficeError(f"format {kind} non pris en charge")
-    return converter(_Package(data), name)
+    package = _Package(data)
+    return converter(package, name, outline) if kind in ("docx", "odt") else converter(package, name)
 
 
 def _thousands(number: int) -> str:
@@ -151,8 +156,8 @@ def _trimmed(row: list[str]) -> list[str]:
 class _Body:
     """Collects blocks, groups list items, stops at MAX_BLOCKS."""
 
-    def __init__(self, name: str, notes: list[str]) -> None:
-        self.name, self.notes = name, notes
+    def __init__(self, name: str, notes: list[str], outline: bool = False) -> None:
+        self.name, self.notes, self.outline = name, notes, outline
         self.blocks: list[Block] = []
         self.items: list[str] = []
         self.full = False
@@ -166,6 +171,13 @@ class _Body:
     def add(self, block: Block) -> None:
         self._flush()
         self._push(block)
+
+    def heading(self, text: str, level: int) -> None:
+        self.add(Heading(text, min(max(level, 1), 6)) if self.outline else Paragraph([Run(text, bold=True)]))
+
+    def page_break(self) -> None:
+        if self.outline:
+            self.add(PageBreak())
 
     def item(self, text: str) -> None:
         if text.strip() and not self.full:
@@ -219,7 +231,7 @@ def _picture_problem(data: bytes) -> str:
 # ------------------------------------------------------------------------------------------ DOCX
 
 
-def _docx(package: _Package, name: str) -> tuple[list[Block], list[str]]:
+def _docx(package: _Package, name: str, outline: bool = False) -> tuple[list[Block], list[str]]:
     notes: list[str] = []
     root = package.xml("word/document.xml")
     styles = {}
@@ -233,7 +245,7 @@ def _docx(package: _Package, name: str) -> tuple[list[Block], list[str]]:
             if relation.get("TargetMode") != "External":
                 relations[relation.get("Id")] = posixpath.normpath(posixpath.join("word", relation.get("Target", "")))
     body = root.find(f"{{{W}}}body")
-    out = _Body(name, notes)
+    out = _Body(name, notes, outline)
     if body is None:
         raise OfficeError("document Word sans contenu")
     for element in body:
@@ -276,8 +288,9 @@ def _docx_paragraph(element, styles, relations, package: _Package, out: _Body) -
             italic = properties is not None and properties.find(f"{{{W}}}i") is not None
             runs.append(Run(text, bold=bold, italic=italic))
     text = "".join(run.text for run in runs).strip()
-    if re.match(r"(heading|titre|title)\s*\d*", style) and text:
-        out.add(Paragraph([Run(text, bold=True)]))
+    heading = re.match(r"(heading|titre|title)\s*(\d*)", style)
+    if heading and text:
+        out.heading(text, int(heading.group(2) or 1))
     elif (numbered or style.startswith("list")) and text:
         out.item(text)
     elif text:
@@ -285,6 +298,8 @@ def _docx_paragraph(element, styles, relations, package: _Package, out: _Body) -
     for blip in element.iter(f"{{{A}}}blip"):
         target = relations.get(blip.get(f"{{{R}}}embed"))
         out.picture(_member(package, target), "image absente du fichier")
+    if element.find(f".//{{{W}}}br[@{{{W}}}type='page']") is not None:
+        out.page_break()
 
 
 def _member(package: _Package, name: str | None) -> bytes | None:
@@ -299,13 +314,13 @@ def _member(package: _Package, name: str | None) -> bytes | None:
 # ------------------------------------------------------------------------------------------ ODT
 
 
-def _odt(package: _Package, name: str) -> tuple[list[Block], list[str]]:
+def _odt(package: _Package, name: str, outline: bool = False) -> tuple[list[Block], list[str]]:
     notes: list[str] = []
     root = package.xml("content.xml")
     text = root.find(f"{{{ODF_OFFICE}}}body/{{{ODF_OFFICE}}}text")
     if text is None:
         raise OfficeError("document OpenDocument sans texte")
-    out = _Body(name, notes)
+    out = _Body(name, notes, outline)
     for element in text:
         if out.full:
             break
@@ -323,7 +338,7 @@ def _odt_element(element, package: _Package, out: _Body, notes: list[str], name:
     tag = etree.QName(element).localname
     if tag == "h":
         if text := _odf_text(element):
-            out.add(Paragraph([Run(text, bold=True)]))
+            out.heading(text, _level(element.get(f"{{{ODF_TEXT}}}outline-level")))
     elif tag == "p":
         if text := _odf_text(element):
             out.add(Paragraph(text))
@@ -339,6 +354,13 @@ def _odt_element(element, package: _Package, out: _Body, notes: list[str], name:
     elif tag == "section":
         for child in element:
             _odt_element(child, package, out, notes, name)
+
+
+def _level(value: str | None) -> int:
+    try:
+        return int(value or 1)
+    except ValueError:
+        return 1
 
 
 def _odf_rows(table, limit: int) -> tuple[list[list[str]], int]:

@@ -5,15 +5,15 @@ is used when it `can_preview(version)` (size limits, pdftoppm installed), else t
 renders `template` with what its `context(version)` returns. Objects are read through
 evidence/files.open_version, which refuses a version held by another backend. The original file
 is never served inline: images, PDF pages and SVG schemas are shown as PNG thumbnails made here
-(an SVG is sanitised first: evidence/rendering.py), text is escaped and highlighted, Word and
-OpenDocument texts are shown as pages of escaped text, and everything else is an icon with a
+(an SVG is sanitised first, by the dossier's own documents/embedded.py: evidence/rendering.py),
+text is escaped and highlighted, Word and OpenDocument texts (read by the dossier's
+documents/office.py) are shown as pages of escaped text, and everything else is an icon with a
 download link.
 """
 from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -29,12 +29,13 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from documents.embedded import MAX_SVG_BYTES
 from storage.base import CHUNK_SIZE, StorageError, human_size
 
 from evidence.files import StoredElsewhere, open_version
 from evidence.filetypes import FileKind, FileType, extension_of, file_type_of
 from evidence.models import EvidenceVersion
-from evidence.rendering import DocumentPages, RenderError, document_pages, svg_to_png
+from evidence.rendering import DocumentPages, RenderError, document_pages, rasterise_pdf, svg_to_png
 from evidence.sniffing import decode_text
 
 # Pillow refuses larger images (DecompressionBombError); 40 Mpx covers an 8K screenshot. Set for
@@ -44,9 +45,7 @@ Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 THUMBNAIL_SIZES = {"petite": 400, "grande": 1200}
 IMAGE_PREVIEW_MAX_BYTES = 64 * 1024 * 1024
 PDF_PREVIEW_MAX_BYTES = 100 * 1024 * 1024
-PDF_TIMEOUT_SECONDS = 15
-PDF_MEMORY_LIMIT = 1024**3
-SVG_PREVIEW_MAX_BYTES = 8 * 1024 * 1024
+SVG_PREVIEW_MAX_BYTES = MAX_SVG_BYTES  # what the shared sanitiser accepts
 DOCUMENT_PREVIEW_MAX_BYTES = 50 * 1024 * 1024
 DOCUMENT_FRAGMENT_PAGES = 2  # pages shown on the evidence page; the preview page shows them all
 TEXT_PREVIEW_MAX_BYTES = 256 * 1024
@@ -307,34 +306,29 @@ def image_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
 
 
 def svg_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
-    """The sanitised schema drawn to a PNG (evidence/rendering.svg_to_png)."""
+    """The sanitised schema drawn to a PNG (evidence/rendering.svg_to_png, on documents/embedded.py)."""
     with _spool(version, SVG_PREVIEW_MAX_BYTES) as source:
         return svg_to_png(source.read(), max_side)
 
 
 def document_preview(version: EvidenceVersion) -> DocumentPages:
-    """The pages of a Word (.docx) or OpenDocument (.odt) version (evidence/rendering.document_pages)."""
+    """The pages of a Word (.docx) or OpenDocument (.odt) version (evidence/rendering.document_pages,
+    on documents/office.py)."""
     kind = "odt" if extension_of(version.filename) == "odt" else "docx"
     with _spool(version, DOCUMENT_PREVIEW_MAX_BYTES) as source:
-        return document_pages(source.read(), kind)
+        return document_pages(source.read(), kind, version.filename)
 
 
 def pdf_thumbnail(version: EvidenceVersion, max_side: int) -> bytes:
-    """The first page rendered by poppler's pdftoppm, in a time- and memory-limited process."""
-    program = pdftoppm()
-    if program is None:
+    """The first page rendered by poppler's pdftoppm, in a time- and memory-limited process
+    (evidence/rendering.rasterise_pdf)."""
+    if pdftoppm() is None:
         raise FileNotFoundError("pdftoppm")
     with tempfile.TemporaryDirectory(prefix="probatio-pdf-") as folder:
         source = Path(folder) / "source.pdf"
         with _spool(version, PDF_PREVIEW_MAX_BYTES) as data, open(source, "wb") as out:
             shutil.copyfileobj(data, out, CHUNK_SIZE)
-        command = [program, "-f", "1", "-l", "1", "-png", "-scale-to", str(max_side), "-singlefile", str(source),
-                   str(Path(folder) / "page")]
-        limiter = shutil.which("prlimit")
-        if limiter:
-            command = [limiter, f"--as={PDF_MEMORY_LIMIT}", f"--cpu={PDF_TIMEOUT_SECONDS}", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=PDF_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-        return (Path(folder) / "page.png").read_bytes()
+        return rasterise_pdf(source, max_side)
 
 
 def thumbnail(version: EvidenceVersion, max_side: int) -> bytes | None:

@@ -1,6 +1,7 @@
 """Previews of schemas and Word files (issue 17, item 7): an SVG is drawn to a PNG by the server
 after its scripts, external references and entities are removed; a Word or OpenDocument text is
-shown as pages of escaped text on the evidence preview."""
+shown as pages of escaped text on the evidence preview. Both are read by the dossier's own code
+(documents/embedded.py, documents/office.py)."""
 from __future__ import annotations
 
 import io
@@ -13,20 +14,8 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from PIL import Image
 
-from evidence.rendering import sanitize_svg
-from tests.evidence.samples import versions_of
-
-
-def uploaded(workspace, content: bytes, name: str):
-    response = workspace.upload((content, name))
-    assert response.status_code == 200, response.text
-    return versions_of(workspace.evidence)[-1]
-
-
-def fragment(workspace, version) -> str:
-    response = workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    return response.get_data(as_text=True)  # as sent: escaped
+from documents.embedded import sanitise_svg
+from tests.evidence.test_previews import fragment, uploaded
 
 
 class Listener:
@@ -77,7 +66,7 @@ def hostile_svg(port: int) -> bytes:
 
 
 def test_sanitising_removes_scripts_external_references_and_entities(listener):
-    clean = sanitize_svg(hostile_svg(listener.port)).decode()
+    clean = sanitise_svg(hostile_svg(listener.port))[0].decode()
     for gone in ("<script", "alert(", "onload", "onclick", "<image", "foreignObject", "iframe", "ENTITY",
                  "DOCTYPE", "file://", "http://127.0.0.1", "@import", "root:"):
         assert gone not in clean, gone
@@ -200,5 +189,32 @@ def test_nested_entities_are_never_expanded():
     laughs = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
               '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
               '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&lol3;</text></svg>').encode()
-    clean = sanitize_svg(laughs)
+    clean, _ = sanitise_svg(laughs)
     assert b"lol" not in clean and b"ENTITY" not in clean
+
+
+def test_the_shared_sanitiser_removes_what_either_former_copy_removed():
+    """The dossier's and the preview's sanitisers were merged: animations that rewrite links,
+    url() in presentation attributes, embedded pictures and non-local links all go."""
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="10">'
+           b'<style>rect { stroke: blue; } @import "http://example.com/a.css";</style>'
+           b'<a href="javascript:alert(1)"><rect width="20" height="10" fill="url(http://example.com/f)" stroke="red"/></a>'
+           b'<set attributeName="href" to="javascript:alert(2)"/><animate attributeName="x" values="0;5"/>'
+           b'<image width="5" height="5" href="data:image/png;base64,iVBORw0KGgo="/>'
+           b'<feImage xlink:href="http://example.com/g.png"/><use xlink:href="http://example.com/d.svg#x"/>'
+           b'<text>R\xc3\xa9seau<handler>alert(3)</handler></text></svg>')
+    clean, removed = sanitise_svg(svg)
+    for gone in (b"javascript", b"example.com", b"<set", b"<animate", b"<image", b"data:", b"feImage", b"<use",
+                 b"alert", b"@import"):
+        assert gone not in clean, gone
+    assert b"stroke: blue" in clean and b'stroke="red"' in clean and b"R\xc3\xa9seau" in clean
+    assert {"scripts et contenus actifs", "références externes", "images incorporées"} <= set(removed)
+
+
+def test_a_word_zip_bomb_is_refused_without_being_inflated(workspace):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document " + b" " * (60 * 1024 * 1024) + b"/>")
+    version = uploaded(workspace, out.getvalue(), "bombe.docx")
+    assert "le document n'a pas pu être lu" in fragment(workspace, version)
