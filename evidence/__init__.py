@@ -12,7 +12,7 @@
     upload_requests.py  one request of several files, read part by part (multipart.py)
     files.py            open_version: reading a version through the backend that recorded it
     previews.py         previewers (image, text, PDF, SVG, Word/OpenDocument, icon) and thumbnails
-    rendering.py        SVG → sanitised PNG, Word/OpenDocument → pages (plain functions, shareable)
+    rendering.py        previews on the dossier's readers (documents/): SVG → PNG, Word/OpenDocument → pages
     signals.py          version_stored (search listens), and the review signals notifications mails
                         about (evidence imports neither search, portfolio nor notifications)
     views/pages.py      the evidence page and its forms; views/files.py upload, download, preview

@@ -70,7 +70,9 @@ class Readiness:
             "deliverables": [m.deliverable.id for m in self.deliverables_missing],
             "without_file": [e.id for e in self.without_file],
             "without_claim": [e.id for e in self.without_claim],
-            "pages": [self.estimated_pages, self.minimum_pages],
+            # Whether the dossier reaches the minimum, not the figure itself: the estimate is refined
+            # in the background, and a finer figure must not void a confirmation it does not change.
+            "too_short": [self.too_short, self.minimum_pages],
         }
 
     def record(self, portfolio: Portfolio, kept_blank_ids: set[int]) -> tuple[dict, set[int]]:
