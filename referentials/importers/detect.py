@@ -61,10 +61,13 @@ def rncp_end_problems(lines: list[str]) -> list[str]:
     a repeated page header), it holds a criterion, every cell closes its markup and ends a
     sentence. A row whose cell stops mid-sentence continues on the next page: here it does not."""
     numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    unclosed = _unclosed_table_part(numbered)
     while numbered and _is_separator_row(numbered[-1][1].split("\t")):
         numbered.pop()
     if not numbered:
         return []
+    if unclosed:
+        return unclosed
     last_no, last = numbered[-1]
     cells = last.split("\t")
     where = f"sa dernière ligne (n° {last_no})"
@@ -83,6 +86,24 @@ def rncp_end_problems(lines: list[str]) -> list[str]:
         if text and text[-1] not in '.!?:;)»"…':
             return [f"{where} s'arrête au milieu d'une phrase (« …{text[-40:]} »)"]
     return []
+
+
+def _unclosed_table_part(numbered: list[tuple[int, str]]) -> list[str]:
+    """Where the export closes each part of its table with a separator row ("---\t---…", 001 and
+    004), the document ends on one: a last part without it was cut before its end. A document
+    without separators (000) says nothing either way."""
+    separators = [i for i, line in numbered if _is_separator_row(line.split("\t"))]
+    if not separators:
+        return []
+    rows = [i for i, line in numbered if "\t" in line and not _is_separator_row(line.split("\t")) and not _is_rncp_header(line)]
+    if not rows or rows[-1] < separators[-1]:
+        return []
+    start = next((i for i in rows if i > separators[-1]), rows[-1])
+    others = "la partie précédente se ferme" if len(separators) == 1 else f"les {len(separators)} précédentes se ferment"
+    return [
+        f"sa dernière ligne (n° {rows[-1]}) laisse ouverte la partie de tableau commencée ligne {start}, alors que "
+        f"{others} par une ligne de séparation « --- » : le document est coupé avant sa fin"
+    ]
 
 
 def _cell_text(cell: str) -> str:
@@ -169,6 +190,11 @@ def check_complete(draft: CertificationDraft) -> None:
         raise ReferentialImportError(f"Aucun critère d'évaluation n'a été trouvé : {suffix}")
 
 
+# A certification that speaks of "its blocs" (« les blocs de compétences sont autonomes »,
+# « l'ensemble des blocs de compétences ») has more than one.
+_PLURAL_BLOCS = re.compile(r"\b(?:les|des|ses|chacun des|l'ensemble des) blocs de competences\b")
+
+
 def completeness_problems(draft: CertificationDraft) -> list[str]:
     """What a whole document would have and this draft lacks (French, one sentence each)."""
     problems: list[str] = []
@@ -176,6 +202,11 @@ def completeness_problems(draft: CertificationDraft) -> list[str]:
     if announced and announced > len(draft.blocs):
         problems.append(
             f"le document annonce {announced} blocs de compétences mais {len(draft.blocs)} seulement ont été trouvés"
+        )
+    if len(draft.blocs) == 1 and _PLURAL_BLOCS.search(fold(draft.description or "")):
+        problems.append(
+            "le document parle de ses blocs de compétences au pluriel (« les blocs de compétences… ») "
+            "mais un seul bloc a été trouvé"
         )
     for bloc in draft.blocs:
         label = f"le bloc {bloc.code} « {bloc.title} »"
