@@ -28,7 +28,7 @@ def build_attestation(credential: AwardCredential) -> Document:
     url = verification_url(credential.uid)
     facts = [
         ["Certificateur", certification.certifier or "—"],
-        ["Certification", certification.title],
+        ["Certification", certification.display_title],
         ["Code de la certification", certification.code or certification.lineage],
         ["Bloc de compétences", f"{bloc.code} — {bloc.title}"],
         ["Date du jury", format_paris(session.starts_at, "%d/%m/%Y")],
@@ -36,14 +36,14 @@ def build_attestation(credential: AwardCredential) -> Document:
         ["Numéro d'attestation", credential.number],
     ]
     return Document(
-        title=f"Attestation {credential.number}", author=certification.certifier or "Probatio", subject=certification.title,
+        title=f"Attestation {credential.number}", author=certification.certifier or "Probatio", subject=certification.display_title,
         blocks=[
-            TitlePage("Attestation de validation de bloc de compétences", certification.title,
+            TitlePage("Attestation de validation de bloc de compétences", certification.display_title,
                       [f"N° {credential.number}"]),
             Paragraph([
                 Run("Le jury de certification atteste que "), Run(credential.candidate.full_name, bold=True),
                 Run(f" a validé le bloc de compétences {bloc.code} « {bloc.title} » de la certification "
-                    f"{certification.title} lors de la session du {format_paris(session.starts_at, '%d/%m/%Y')}."),
+                    f"{certification.display_title} lors de la session du {format_paris(session.starts_at, '%d/%m/%Y')}."),
             ]),
             Table(["Mention", "Valeur"], facts, col_widths=[0.35, 0.65], caption="Éléments de l'attestation"),
             Heading("Vérification", 2),

@@ -127,14 +127,14 @@ def _revoked_in_status_list(credential: dict) -> bool:
 def _achievement(results: AssignmentResults, outcome: BlocOutcome | None) -> dict:
     certification = results.session.certification
     if outcome is None:
-        name = certification.title
-        description = certification.description or f"Certification {certification.title}"
+        name = certification.display_title
+        description = certification.description or f"Certification {certification.display_title}"
         narrative = "Validation de chacun des blocs de compétences de la certification par le jury."
         kind, ident = "Certificate", f"{_base_url()}/badges/certifications/{certification.lineage}"
     else:
         bloc = outcome.bloc
         name = f"{bloc.code} — {bloc.title}"
-        description = bloc.description or f"Bloc de compétences {bloc.code} de la certification {certification.title}"
+        description = bloc.description or f"Bloc de compétences {bloc.code} de la certification {certification.display_title}"
         criteria = [f"{c.code} : {c.text}" for e in bloc.evaluations for c in e.criteria]
         narrative = "Critères d'évaluation du référentiel :\n" + "\n".join(criteria) if criteria else description
         kind, ident = "Competency", f"{_base_url()}/badges/certifications/{certification.lineage}/{bloc.code}"

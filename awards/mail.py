@@ -24,7 +24,7 @@ def on_minutes_signed(sender, session: JurySession, version: int, **_) -> None:
             summary = "Le jury a corrigé une décision. " + summary
         notify_results(
             assignment.candidate,
-            certification_title=session.certification.title or "votre certification",
+            certification_title=session.certification.display_title,
             url=link("awards.show", assignment_id=assignment.id),
             summary=summary,
         )

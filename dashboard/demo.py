@@ -55,7 +55,7 @@ def _enrol_demo_candidate() -> None:
         return
     chosen = next((c for c in certifications if c.lineage == "IGS"), certifications[0])
     portfolio_services.enrol_candidate(candidate, chosen, [tutor])
-    click.echo(f"  {candidate.full_name} est inscrite à « {chosen.title} », suivie par {tutor.full_name}.")
+    click.echo(f"  {candidate.full_name} est inscrite à « {chosen.display_title} », suivie par {tutor.full_name}.")
     email, name = DEMO_SUBMITTER
     if services.get_user_by_email(email):
         return

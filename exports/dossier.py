@@ -71,7 +71,7 @@ def build_dossier(snapshot: dict, context: DossierContext) -> Document:
     blocks: list = [
         TitlePage(
             "Dossier de validation",
-            certification.title,
+            certification.display_title,
             [
                 context.candidate_name,
                 f"Certification : {certification.code or certification.key} (version {certification.version_number})",
@@ -121,7 +121,7 @@ def build_dossier(snapshot: dict, context: DossierContext) -> Document:
     return Document(
         title=f"Dossier de validation — {context.candidate_name}",
         author=context.candidate_name,
-        subject=f"{certification.title} ({certification.code or certification.key})",
+        subject=f"{certification.display_title} ({certification.code or certification.key})",
         blocks=blocks,
     )
 

@@ -55,7 +55,7 @@ def build_submission_grid(submission: Submission, reader) -> Document:
         lines.append("Jury : " + ", ".join(f"{m.user.full_name}{' (président)' if m.is_president else ''}" for m in members))
     else:
         lines.append("Dépôt non encore affecté à une session de jury.")
-    blocks: list = [TitlePage("Grille d'évaluation", certification.title, lines), Paragraph(LEGEND)]
+    blocks: list = [TitlePage("Grille d'évaluation", certification.display_title, lines), Paragraph(LEGEND)]
     for bloc in blocs:
         comparison = comparisons.get(bloc.id)
         blocks += [PageBreak(), Heading(f"{bloc.code} — {bloc.title}", 1)]
@@ -92,7 +92,7 @@ def build_submission_grid(submission: Submission, reader) -> Document:
     return Document(
         title=f"Grille d'évaluation — {portfolio.candidate.full_name}",
         author=portfolio.candidate.full_name,
-        subject=f"{certification.title} ({certification.code or certification.key})",
+        subject=f"{certification.display_title} ({certification.code or certification.key})",
         blocks=blocks,
     )
 
@@ -101,7 +101,7 @@ def build_blank_grid(certification: Certification) -> Document:
     """A grid with blank boxes for every criterion, for juries who print it before the session."""
     blocs = db.session.scalars(select(Bloc).where(Bloc.certification_id == certification.id).order_by(Bloc.position)).all()
     blocks: list = [
-        TitlePage("Grille d'évaluation (vierge)", certification.title, ["Candidat : ______________________", "Session : ______________________"]),
+        TitlePage("Grille d'évaluation (vierge)", certification.display_title, ["Candidat : ______________________", "Session : ______________________"]),
         Paragraph(LEGEND),
     ]
     for bloc in blocs:
@@ -114,7 +114,7 @@ def build_blank_grid(certification: Certification) -> Document:
             blocks.append(Table(["Critère", "Indicateurs", "Appréciation"], rows, col_widths=[0.4, 0.3, 0.3], caption=f"Critères du bloc {bloc.code}"))
         blocks.append(Paragraph("Décision du jury :   ☐ Validé   ☐ Non validé   ☐ Ajourné"))
     blocks += _signatures([])
-    return Document(title=f"Grille d'évaluation — {certification.title}", author="Probatio", subject=certification.title, blocks=blocks)
+    return Document(title=f"Grille d'évaluation — {certification.display_title}", author="Probatio", subject=certification.display_title, blocks=blocks)
 
 
 def _signatures(members) -> list:

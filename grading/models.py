@@ -177,7 +177,7 @@ class JurySession(db.Model):
 
     @property
     def label(self) -> str:
-        return f"Session du {format_paris(self.starts_at, '%d/%m/%Y à %H:%M')} — {self.certification.title}"
+        return f"Session du {format_paris(self.starts_at, '%d/%m/%Y à %H:%M')} — {self.certification.display_title}"
 
 
 class JuryMember(db.Model):

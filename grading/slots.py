@@ -178,7 +178,7 @@ def _convocation(assignment: SessionAssignment) -> Convocation:
     session, slot = assignment.session, assignment.slot
     return Convocation(
         submission_id=assignment.submission_id, submission_number=assignment.submission.number,
-        session_label=session.label, certification_title=session.certification.title,
+        session_label=session.label, certification_title=session.certification.display_title,
         session_starts_at=session.starts_at, place=session.place or "", video_link=session.video_link or "",
         starts_at=slot.starts_at if slot else None, ends_at=slot.ends_at if slot else None,
         duration_minutes=slot.duration_minutes if slot else None, extended=bool(slot and slot.extended),

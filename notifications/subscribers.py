@@ -91,7 +91,7 @@ def on_submission(sender, submission, **_):
                "submitted_at": format_paris(submission.submitted_at, "%d/%m/%Y à %H:%M"),
                "url": link("portfolio.submission", submission_id=submission.id)}
     services.notify(portfolio.candidate, MailKind.SUBMISSION,
-                    subject=f"Dossier reçu : dépôt n°{submission.number} — {portfolio.certification.title}",
+                    subject=f"Dossier reçu : dépôt n°{submission.number} — {portfolio.certification.display_title}",
                     context={**context, "for_candidate": True})
     for tutor in portfolio.tutors:
         services.notify(tutor, MailKind.SUBMISSION,

@@ -154,7 +154,7 @@ def manage():
         except services.PortfolioError as error:
             flash(str(error), "error")
         else:
-            flash(f"{candidate.full_name} est inscrit·e à {certification.title}.", "success")
+            flash(f"{candidate.full_name} est inscrit·e à {certification.display_title}.", "success")
             return redirect(url_for("portfolio.manage", _anchor=f"portefeuille-{portfolio.id}"), code=303)
     portfolios = db.session.scalars(select(Portfolio).order_by(Portfolio.created_at.desc())).all()
     return render_template("portfolio/manage.html", form=form, portfolios=portfolios, tutors=active_users_with(Role.TUTOR))

@@ -22,9 +22,8 @@ bp = Blueprint("accrochage", __name__)
 
 
 def _lineages() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Certification.lineage, Certification.title).order_by(Certification.lineage,
-                                                                                          Certification.version_number)).all()
-    return list({lineage: title for lineage, title in rows}.items())
+    rows = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number)).all()
+    return list({c.lineage: c.display_title for c in rows}.items())
 
 
 def _known_lineage(lineage: str) -> str:
