@@ -165,3 +165,85 @@ def edit_metadata(certification_id: int):
         "referentials/metadata_form.html", certification=certification, form=form,
         changes=referentials.metadata_changes(certification),
     )
+
+
+# --- France Compétences: the RNCP export, and matching a fiche to a loaded certification ------
+
+class RncpExportForm(FrenchForm):
+    export = FileField(
+        "Export RNCP de France Compétences (fichier XML, ou l'archive zip téléchargée)",
+        validators=[FileRequired("Choisissez le fichier de l'export.")],
+    )
+
+
+@bp.route("/admin/referentiels/france-competences", methods=["GET", "POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def france_competences():
+    """Upload the export: the file is spooled to disk by the form parser, then streamed into the
+    object store and read one fiche at a time (it can weigh hundreds of megabytes)."""
+    form = RncpExportForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash("Choisissez le fichier de l'export RNCP à importer.", "error")
+            return render_template("referentials/france_competences.html", form=form), 400
+        storage = form.export.data
+        name = (storage.filename or "export-rncp.xml").replace("/", "_").replace("\\", "_")[:200]
+        try:
+            stored = referentials.store_rncp_export(storage.stream, name)
+        except ReferentialImportError as error:
+            flash(f"Import impossible : {error}", "error")
+            return render_template("referentials/france_competences.html", form=form), 400
+        except StorageError as error:
+            flash(f"Le fichier n'a pas pu être conservé : {error}", "error")
+            return render_template("referentials/france_competences.html", form=form), 503
+        flash(f"{len(stored.fiches)} fiche(s) trouvée(s) dans {name}.", "success")
+        return redirect(url_for("referentials.rncp_fiches", digest=stored.digest), code=303)
+    return render_template("referentials/france_competences.html", form=form)
+
+
+def _stored_export(digest: str):
+    try:
+        return referentials.stored_rncp_export(digest)
+    except ReferentialImportError as error:
+        flash(str(error), "error")
+        return None
+
+
+@bp.route("/admin/referentiels/france-competences/<digest>")
+@requires(Permission.MANAGE_REFERENTIALS)
+def rncp_fiches(digest: str):
+    export = _stored_export(digest)
+    if export is None:
+        return redirect(url_for("referentials.france_competences"), code=303)
+    query = request.args.get("q", "")[:200]
+    certifications = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number)).all()
+    return render_template(
+        "referentials/rncp_fiches.html", export=export, query=query, fiches=export.search(query), certifications=certifications,
+    )
+
+
+@bp.route("/admin/referentiels/france-competences/<digest>/fiches/<number>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def rncp_match(digest: str, number: str):
+    """What matching the fiche to the chosen certification will fill (GET), then doing it (POST)."""
+    export = _stored_export(digest)
+    if export is None:
+        return redirect(url_for("referentials.france_competences"), code=303)
+    certification_id = request.values.get("certification_id", type=int)
+    certification = db.session.get(Certification, certification_id) if certification_id else None
+    if certification is None:
+        flash("Choisissez la certification à associer à la fiche.", "error")
+        return redirect(url_for("referentials.rncp_fiches", digest=digest), code=303)
+    try:
+        fiche = referentials.stored_fiche(export, number)
+    except ReferentialImportError as error:
+        flash(str(error), "error")
+        return redirect(url_for("referentials.rncp_fiches", digest=digest), code=303)
+    report = referentials.fiche_match_report(certification, fiche)
+    if request.method == "POST":
+        changed = referentials.apply_fiche(certification, fiche, report.matches, changed_by_id=current_user.id)
+        flash(
+            f"Fiche {fiche.number} associée : " + (", ".join(changed) if changed else "aucune modification") + ".", "success"
+        )
+        return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
+    return render_template("referentials/rncp_match.html", export=export, report=report)

@@ -41,17 +41,26 @@ class Fiche:
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[IO[bytes]]:
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+def open_export(source: Path | IO[bytes]) -> Iterator[IO[bytes]]:
+    """The XML stream of an export: `source` is a path or a binary file, holding the XML itself
+    or a zip of it. A file object must be seekable to be recognised as a zip; it is not closed."""
+    seekable = isinstance(source, Path) or (hasattr(source, "seekable") and source.seekable())
+    if seekable and zipfile.is_zipfile(source):
+        if not isinstance(source, Path):
+            source.seek(0)
+        with zipfile.ZipFile(source) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
             if not names:
                 raise ReferentialImportError("L'archive ne contient aucun fichier XML de France Compétences.")
             with archive.open(names[0]) as stream:
                 yield stream
-    else:
-        with open(path, "rb") as stream:
+    elif isinstance(source, Path):
+        with open(source, "rb") as stream:
             yield stream
+    else:
+        if seekable:
+            source.seek(0)
+        yield source
 
 
 def _text(element, path: str) -> str:
@@ -82,24 +91,59 @@ def _fiche(element) -> Fiche:
     return fiche
 
 
-def iter_fiches(path: Path) -> Iterator[Fiche]:
-    """Every FICHE of the export, one at a time (the tree is cleared as it goes)."""
-    with _open(path) as stream:
+def _fiche_elements(source: Path | IO[bytes]) -> Iterator:
+    """Every FICHE element of the export, one at a time; each is cleared once the caller is done."""
+    with open_export(source) as stream:
         try:
             context = iterparse(stream, events=("start", "end"))
             _, root = next(context)
+            if root.tag != "FICHES":
+                raise ReferentialImportError(
+                    f"Ce fichier XML n'est pas un export RNCP de France Compétences (élément racine {root.tag}, FICHES attendu)."
+                )
             for event, element in context:
                 if event == "end" and element.tag == "FICHE":
-                    yield _fiche(element)
+                    yield element
                     element.clear()
                     root.clear()  # drop the references the root keeps to read fiches
         except SyntaxError as error:  # ParseError
             raise ReferentialImportError(f"Le fichier XML de France Compétences est illisible : {error}.") from None
+        except StopIteration:
+            raise ReferentialImportError("Le fichier XML de France Compétences est vide.") from None
 
 
-def find_fiche(path: Path, number: str) -> Fiche | None:
+def iter_fiches(source: Path | IO[bytes]) -> Iterator[Fiche]:
+    """Every FICHE of the export, one at a time (the tree is cleared as it goes)."""
+    for element in _fiche_elements(source):
+        yield _fiche(element)
+
+
+@dataclass
+class FicheSummary:
+    number: str
+    title: str
+    level: str | None
+    blocs: int
+
+
+def summarize_fiches(source: Path | IO[bytes]) -> Iterator[FicheSummary]:
+    """Number, title, level and bloc count of every fiche, without reading their blocs."""
+    for element in _fiche_elements(source):
+        level = _text(element, "NOMENCLATURE_EUROPE/NIVEAU")
+        yield FicheSummary(
+            number=_text(element, "NUMERO_FICHE"), title=_text(element, "INTITULE"),
+            level=(re.sub(r"^NIV", "", level) or None) if level else None,
+            blocs=len(element.findall("BLOCS_COMPETENCES/BLOC_COMPETENCES")),
+        )
+
+
+def find_fiche(source: Path | IO[bytes], number: str) -> Fiche | None:
+    """The fiche of that number; the others are skipped on their number, never read whole."""
     wanted = number.strip().upper()
-    return next((f for f in iter_fiches(path) if f.number.upper() == wanted), None)
+    for element in _fiche_elements(source):
+        if _text(element, "NUMERO_FICHE").upper() == wanted:
+            return _fiche(element)
+    return None
 
 
 def skeleton_draft(fiche: Fiche) -> d.CertificationDraft:

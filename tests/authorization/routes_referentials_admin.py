@@ -1,7 +1,14 @@
-from tests.authorization.cases import ADMIN_ONLY, Case
+from tests.authorization.cases import ADMIN_ONLY, Case, expect
 
 ROUTES = {
     "referentials.export_case": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/export-case", ADMIN_ONLY),
     # GET shows the form; the table's empty POST lacks the form's fields and shows it again (200).
     "referentials.edit_metadata": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/informations", ADMIN_ONLY),
+    "referentials.france_competences": Case("GET", lambda w: "/admin/referentiels/france-competences", ADMIN_ONLY),
+    # An export never uploaded: the admin is sent back to the upload page (303), the others refused.
+    "referentials.rncp_fiches": Case("GET", lambda w: f"/admin/referentiels/france-competences/{'0' * 64}", expect(302, 403, 403, 403, 303)),
+    "referentials.rncp_match": Case(
+        "POST", lambda w: f"/admin/referentiels/france-competences/{'0' * 64}/fiches/RNCP36061", expect(302, 403, 403, 403, 303),
+        data=lambda w: {"certification_id": w["certification"].id},
+    ),
 }
