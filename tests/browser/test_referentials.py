@@ -1,7 +1,14 @@
 """An admin browses one referential of each shape in Chromium, with and without JavaScript."""
+from datetime import datetime
+
 import pytest
+from sqlalchemy import select
 
 from accounts.models import Role
+from extensions import db
+from grading import sessions
+from referentials.models import Certification
+from tests.factories import make_portfolio
 from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
 
@@ -63,7 +70,8 @@ def test_admin_refused_a_cut_file_imports_the_whole_one_as_a_new_certification_a
     lines = whole.decode("utf-8").split("\n")
     cut.write_text("\n".join(lines[: len(lines) // 2]), encoding="utf-8")
 
-    log_in(page, make_user(Role.ADMIN).email)
+    admin = make_user(Role.ADMIN)
+    log_in(page, admin.email)
     page.goto("/referentiels")
     page.get_by_label("Document du référentiel").set_input_files(str(cut))
     page.get_by_role("button", name="Analyser le document").click()
@@ -86,3 +94,16 @@ def test_admin_refused_a_cut_file_imports_the_whole_one_as_a_new_certification_a
     assert page.get_by_role("link", name=title).count() == 1
     assert page.get_by_role("link", name="titre à compléter").count() == 1  # the earlier edition, untouched
     page.screenshot(path=str(screenshots / "referentiel-titre-complete.png"))
+
+    # ... and everywhere the certification is named: a candidate's portfolio, a jury session.
+    certification = db.session.scalars(select(Certification).where(Certification.title == title)).one()
+    candidate = make_user(Role.CANDIDATE, name="Camille Candidate")
+    portfolio = make_portfolio(candidate, certification)
+    session = sessions.create_session(certification, sessions.SessionFields(starts_at=datetime(2026, 6, 15, 7, 0), place="Salle 1"), actor=admin)
+    page.goto(f"/portefeuilles/{portfolio.id}")
+    assert title in page.get_by_role("heading", level=1).inner_text()
+    page.goto(f"/jury/sessions/{session.id}")
+    assert title in page.get_by_role("heading", level=1).inner_text()
+    page.goto("/jury")
+    assert page.get_by_text(title).count() >= 1
+    page.screenshot(path=str(screenshots / "referentiel-titre-session.png"))
