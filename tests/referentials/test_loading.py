@@ -265,3 +265,22 @@ def test_web_import_of_a_cut_file_refused_then_loaded_marked_incomplete(client, 
     assert certification.incomplete
     assert "(incomplet)" in client.get(response.headers["Location"]).text
     assert "(incomplet)" in client.get("/referentiels").text
+
+
+def test_004_keeps_every_line_of_its_introduction_and_invents_no_title(client, login_as):
+    """Seed 004 states no title: nothing is made up, and none of its own opening lines is
+    dropped: they are kept and shown on the referential page, for the admin who completes it."""
+    login_as(Role.ADMIN)
+    name = "004_0fedc1ee0aa597b2.txt"
+    draft, _ = referentials.parse_file((SEEDS_DIR / name).read_bytes(), name)
+    certification = referentials.load_draft(draft)
+    assert certification.title == "" and certification.display_title == "titre à compléter"
+    opening = [line.strip() for line in (SEEDS_DIR / name).read_text(encoding="utf-8").split("\n")[:22] if line.strip()]
+    assert opening[0] == "Candidat en situation de handicap :"
+    kept = certification.description.split("\n")
+    assert kept == [line.strip("<>") for line in opening]
+    page = client.get(f"/referentiels/{certification.id}").text
+    assert "Introduction du document importé" in page and "n'indique pas d'intitulé" in page
+    for line in kept:
+        assert line in page
+    assert "Titre à compléter : compléter les informations" in page
