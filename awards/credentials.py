@@ -22,6 +22,8 @@ from core.timeutil import utcnow
 from extensions import db
 from grading import audit
 
+from referentials.case import BLOC, COMPETENCE, CRITERION, document_identifier, item_uri
+
 from awards.keys import b64url, b64url_decode, public_key_of, signing_key
 from awards.models import AwardCredential
 from awards.results import AssignmentResults, BlocOutcome, signed_decisions
@@ -141,10 +143,32 @@ def _achievement(results: AssignmentResults, outcome: BlocOutcome | None) -> dic
     achievement = {
         "id": ident, "type": ["Achievement"], "achievementType": kind, "name": name,
         "description": description, "criteria": {"narrative": narrative},
+        "alignment": _alignment(certification, [outcome.bloc] if outcome else list(certification.blocs)),
     }
     if certification.code:
         achievement["humanCode"] = certification.code
     return achievement
+
+
+def _alignment(certification, blocs) -> list[dict]:
+    """Open Badges 3.0 Alignments to the referential's CASE CFItems (the `referential export
+    --format case` package): each bloc, its competences and its criteria."""
+    document = document_identifier(certification.key, certification.source_sha256, certification.title)
+    framework = certification.display_title
+
+    def entry(kind: str, key: str, name: str, code: str) -> dict:
+        aligned = {"type": ["Alignment"], "targetName": name[:500], "targetUrl": item_uri(document, kind, key),
+                   "targetType": "CFItem", "targetFramework": framework}
+        if code:
+            aligned["targetCode"] = code
+        return aligned
+
+    alignment = []
+    for bloc in blocs:
+        alignment.append(entry(BLOC, bloc.code, bloc.title, bloc.code))
+        alignment.extend(entry(COMPETENCE, c.key, c.text, c.code) for c in bloc.competences)
+        alignment.extend(entry(CRITERION, c.key, c.text, c.code) for e in bloc.evaluations for c in e.criteria)
+    return alignment
 
 
 def _credential_json(row: AwardCredential, results: AssignmentResults, outcome: BlocOutcome | None) -> dict:

@@ -32,12 +32,23 @@ def _id(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "|".join(parts)))
 
 
+def document_identifier(key: str, source_sha256: str | None, title: str) -> str:
+    """The CFDocument identifier of a certification (stable across exports)."""
+    return _id("document", key, source_sha256 or title)
+
+
+def item_uri(document_id: str, kind: str, key: str) -> str:
+    """The URI of the CFItem of `kind` (BLOC, COMPETENCE, CRITERION…) whose key is `key` (a bloc's
+    code, a competence's or criterion's key): what other standards align to (Open Badges)."""
+    return f"{BASE_URI}{_id(document_id, kind, key)}"
+
+
 def _link(node: dict) -> dict:
     return {"title": node.get("fullStatement") or node.get("title") or "", "identifier": node["identifier"], "uri": node["uri"]}
 
 
 def draft_to_case(draft: d.CertificationDraft) -> dict:
-    doc_id = _id("document", draft.key, draft.source_sha256 or draft.title)
+    doc_id = document_identifier(draft.key, draft.source_sha256, draft.title)
     document = {
         "identifier": doc_id,
         "uri": f"{BASE_URI}{doc_id}",
