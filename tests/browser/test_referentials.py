@@ -107,3 +107,28 @@ def test_admin_refused_a_cut_file_imports_the_whole_one_as_a_new_certification_a
     page.goto("/jury")
     assert page.get_by_text(title).count() >= 1
     page.screenshot(path=str(screenshots / "referentiel-titre-session.png"))
+
+
+def test_admin_matches_a_france_competences_fiche_to_a_loaded_certification(log_in, page, make_user, screenshots, tmp_path):
+    """Upload the RNCP export (zip), find the fiche, read what will be filled, confirm."""
+    from tests.referentials.test_france_competences_web import IGS_TITLE, _zip_export
+
+    certification = _load(SHAPES["rncp"])
+    archive = tmp_path / "export-rncp.zip"
+    archive.write_bytes(_zip_export(tmp_path))
+    log_in(page, make_user(Role.ADMIN).email)
+    page.goto("/referentiels")
+    page.get_by_role("link", name="Importer l'export RNCP de France Compétences").click()
+    page.get_by_label("Export RNCP de France Compétences").set_input_files(str(archive))
+    page.get_by_role("button", name="Lire l'export").click()
+    page.get_by_role("heading", name="Fiches RNCP").wait_for()
+    page.get_by_label("Chercher une fiche (numéro ou intitulé)").fill("RNCP36061")
+    page.get_by_role("button", name="Chercher").click()
+    page.get_by_label("Certification pour RNCP36061").select_option(str(certification.id))
+    page.get_by_role("button", name="Voir la correspondance").click()
+    report = page.get_by_role("table", name="Correspondance des blocs (par leur intitulé)")
+    assert "RNCP36061BC03" in report.inner_text()
+    page.screenshot(path=str(screenshots / "france-competences-correspondance.png"), full_page=True)
+    page.get_by_role("button", name="Confirmer l'association").click()
+    assert page.get_by_role("heading", level=1).inner_text() == IGS_TITLE
+    assert page.get_by_text("RNCP36061", exact=True).count() == 1
