@@ -92,9 +92,17 @@ def _unclosed_table_part(numbered: list[tuple[int, str]]) -> list[str]:
     """Where the export closes each part of its table with a separator row ("---\t---…", 001 and
     004), the document ends on one: a last part without it was cut before its end. A document
     without separators (000) says nothing either way."""
-    separators = [i for i, line in numbered if _is_separator_row(line.split("\t"))]
-    if not separators:
+    separators = [k for k, (_, line) in enumerate(numbered) if _is_separator_row(line.split("\t"))]
+    # Closing separators follow a content row; a markdown table's usual separator follows its
+    # header row and opens the rows below it, which says nothing of where the table ends.
+    closing = all(
+        k > 0 and "\t" in numbered[k - 1][1] and not _is_rncp_header(numbered[k - 1][1])
+        and not _is_separator_row(numbered[k - 1][1].split("\t"))
+        for k in separators
+    )
+    if not separators or not closing:
         return []
+    separators = [numbered[k][0] for k in separators]
     rows = [i for i, line in numbered if "\t" in line and not _is_separator_row(line.split("\t")) and not _is_rncp_header(line)]
     if not rows or rows[-1] < separators[-1]:
         return []

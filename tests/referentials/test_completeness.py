@@ -162,3 +162,35 @@ def test_001_can_be_chosen_as_a_new_version_of_000(app_ctx):
 def test_import_seeds_loads_five_certifications(app_ctx):
     assert _run(app_ctx, "import-seeds").exit_code == 0
     assert db.session.scalar(select(func.count(func.distinct(Certification.lineage)))) == 5
+
+
+# --- the two regularities that catch 004's cuts, and what they leave alone -------------------
+
+_HEADER = "\t\tMODALITÉS D'ÉVALUATION\tCRITÈRES D'ÉVALUATION"
+_ROW = "Activité.\tCompétence.\tModalité.\tCritère."
+
+
+def test_a_last_table_part_without_its_closing_separator_is_a_cut():
+    from referentials.importers.detect import rncp_end_problems
+
+    closed = [_HEADER, _ROW, "---\t---\t---\t---", "", _HEADER, _ROW, "--\t--\t---\t---"]
+    assert rncp_end_problems(closed) == []
+    [problem] = rncp_end_problems(closed[:-1])
+    assert "n° 6" in problem and "commencée ligne 6" in problem and "coupé avant sa fin" in problem
+    # A markdown table whose separator follows its header row opens the rows: nothing to close.
+    opening = [_HEADER, "---\t---\t---\t---", _ROW, _ROW]
+    assert rncp_end_problems(opening) == []
+
+
+def test_one_bloc_where_the_document_speaks_of_its_blocs_is_a_cut(parsed):
+    from copy import deepcopy
+
+    from referentials.importers.detect import completeness_problems
+
+    draft = deepcopy(parsed("004"))
+    assert "les blocs de compétences sont autonomes" in draft.description
+    assert completeness_problems(draft) == []
+    draft.blocs = draft.blocs[:1]
+    assert any("au pluriel" in p and "un seul bloc" in p for p in completeness_problems(draft))
+    draft.description = "Certification en un bloc."
+    assert not any("au pluriel" in p for p in completeness_problems(draft))
