@@ -55,6 +55,13 @@ class StatusForm(FrenchForm):
     status = HiddenField(validators=[DataRequired()])
 
 
+class PercentField(DecimalField):
+    """A percentage as French writes it too: "20,5" is 20.5."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v.replace(",", ".").replace("%", "").strip() for v in valuelist])
+
+
 class AnchorForm(FrenchForm):
     """Where a claim's proof is in one file version; the view shows only the fields of its kind.
     Regions are typed in percent of the image (what a person reads), kept as fractions."""
@@ -64,10 +71,10 @@ class AnchorForm(FrenchForm):
     line_end = IntegerField("Dernière ligne", validators=[Optional()])
     page_start = IntegerField("Première page", validators=[Optional()])
     page_end = IntegerField("Dernière page", validators=[Optional()])
-    x = DecimalField("Bord gauche de la zone (% de la largeur)", places=2, validators=[Optional()])
-    y = DecimalField("Bord haut de la zone (% de la hauteur)", places=2, validators=[Optional()])
-    width = DecimalField("Largeur de la zone (% de la largeur)", places=2, validators=[Optional()])
-    height = DecimalField("Hauteur de la zone (% de la hauteur)", places=2, validators=[Optional()])
+    x = PercentField("Bord gauche de la zone (% de la largeur)", places=2, validators=[Optional()])
+    y = PercentField("Bord haut de la zone (% de la hauteur)", places=2, validators=[Optional()])
+    width = PercentField("Largeur de la zone (% de la largeur)", places=2, validators=[Optional()])
+    height = PercentField("Hauteur de la zone (% de la hauteur)", places=2, validators=[Optional()])
     sheet = SelectField("Feuille", choices=[], validate_choice=False)
     cells = StringField("Cellules (par exemple B2:D40)", validators=[Length(max=40)])
 
