@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 
 from accounts.models import User
 from extensions import db
+from storage.base import StorageError
 
 from evidence import excerpts
 from evidence.filetypes import FileKind
@@ -285,10 +286,13 @@ def propose_move(anchor: ClaimAnchor) -> MoveProposal | None:
     count = excerpts.line_count(new)
     if not count:
         return MoveProposal(spot, False, False, "La nouvelle version n'est plus un fichier texte : choisissez un nouvel extrait.")
-    old = _lines(anchor.version, anchor.line_start, anchor.line_end)
     low = max(1, anchor.line_start - MOVE_SEARCH_WINDOW)
     high = min(count, anchor.line_end + MOVE_SEARCH_WINDOW)
-    window = _lines(new, low, high)
+    try:
+        old = _lines(anchor.version, anchor.line_start, anchor.line_end)
+        window = _lines(new, low, high)
+    except StorageError:
+        return MoveProposal(spot, False, False, "Le stockage des fichiers ne répond pas : vérifiez vous-même les lignes dans la nouvelle version.")
     found = _best_match(window, old, anchor.line_start - low)
     if found is None:
         kept = replace(spot, line_start=min(spot.line_start, count), line_end=min(spot.line_end, count))

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from accounts.policy import Permission, authorize, requires
 from extensions import db
+from storage.base import StorageError
 
 from evidence import anchors, excerpts
 from evidence.filetypes import FileKind
@@ -157,9 +158,12 @@ def _screen_of_lines(version: EvidenceVersion, form: AnchorForm) -> dict:
     start = request.values.get("depuis", type=int) or max(1, (form.line_start.data or 1) - 20)
     start = max(1, min(start, max(1, count - LINES_PER_SCREEN + 1)))
     end = min(count, start + LINES_PER_SCREEN - 1)
-    texts = excerpts.read_lines(version, start, end) if count else []
+    try:
+        texts = excerpts.read_lines(version, start, end) if count else []
+    except StorageError:
+        texts, end = [], start - 1
     return {
-        "count": count, "start": start, "end": end, "rows": list(zip(range(start, end + 1), texts)),
+        "unreadable": count > 0 and not texts, "count": count, "start": start, "end": end, "rows": list(zip(range(start, end + 1), texts)),
         "previous": max(1, start - LINES_PER_SCREEN) if start > 1 else None,
         "next": end + 1 if end < count else None,
     }

@@ -76,3 +76,31 @@ def test_changes_without_the_csrf_token_are_refused(files, client_for):
     response = browser.post(f"/rattachements/{files.claim.id}/extraits/nouveau", data={"version": files.log.id, "kind": "lines", "line_start": "2"})
     assert response.status_code in (400, 422)
     assert db.session.query(ClaimAnchor).count() == 0
+
+
+def test_jurors_read_the_older_version_an_anchor_of_the_submission_points_to(app_ctx, make_user):
+    """An anchor left on version 1 after version 2 was uploaded: the juror examining the
+    submission may read version 1 (the excerpt's file), and nothing else of the portfolio's past."""
+    from datetime import datetime
+
+    from grading import sessions
+    from portfolio.submissions import submit_portfolio
+    from tests.evidence.anchor_samples import numbered_log
+
+    admin, juror = make_user(Role.ADMIN), make_user(Role.JUROR)
+    candidate = make_user(Role.CANDIDATE)
+    portfolio = factories.make_portfolio(candidate)
+    evidence = factories.make_evidence(portfolio, title="Journal")
+    v1 = factories.add_version(evidence, numbered_log(50), "journal.log", "text/plain")
+    unanchored = factories.add_version(evidence, numbered_log(20), "autre.log", "text/plain")
+    claim = factories.claim(evidence, portfolio.certification.blocs[0].evaluations[0].criteria[0])
+    anchors.add_anchor(claim, v1, Spot("lines", line_start=3, line_end=9))
+    factories.add_version(evidence, numbered_log(60), "journal.log", "text/plain", file=v1.file)
+    factories.add_version(evidence, numbered_log(21), "autre.log", "text/plain", file=unanchored.file)
+    submission = submit_portfolio(portfolio, candidate)
+    session = sessions.create_session(portfolio.certification, sessions.SessionFields(starts_at=datetime(2026, 6, 15, 7), place="Salle 1"), actor=admin)
+    sessions.add_member(session, juror, actor=admin, is_president=True, is_external=True)
+    sessions.assign_submission(session, submission, actor=admin)
+    assert may(juror, Permission.READ_EVIDENCE_FILE, v1)
+    assert not may(juror, Permission.READ_EVIDENCE_FILE, unanchored)
+    assert not may(make_user(Role.JUROR), Permission.READ_EVIDENCE_FILE, v1)
