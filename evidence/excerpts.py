@@ -377,7 +377,7 @@ class AnchorSpan:
         version = version if version is not None else anchor.version
         location = {key: getattr(anchor, key) for key in LOCATION_KEYS.get(anchor.kind, ())}
         return cls(
-            id=anchor.id, kind=anchor.kind, version_id=version.id, version_number=version.number,
+            id=getattr(anchor, "id", None), kind=anchor.kind, version_id=version.id, version_number=version.number,
             sha256=version.sha256, filename=version.filename, media_type=version.media_type,
             object_key=version.object_key, backend=version.backend, size=version.size, **location,
         )
