@@ -695,10 +695,52 @@ def excerpts_by_claim(snapshot: Mapping[str, Any], *, context: int = 3) -> dict[
     return found
 
 
-def excerpts_by_claim_rows(claims) -> dict[int, list[Excerpt]]:
-    """Live claims (rows with their `anchors` loaded): {claim id: [Excerpt…]} (the candidate's and
-    the tutor's pages)."""
-    return {claim.id: [excerpt_for(anchor) for anchor in claim.anchors] for claim in claims if claim.anchors}
+def _live_anchors(query) -> list:
+    from sqlalchemy.orm import selectinload
+
+    from evidence.models import ClaimAnchor
+    from extensions import db
+
+    return list(db.session.scalars(query.options(selectinload(ClaimAnchor.version)).order_by(ClaimAnchor.id)))
+
+
+def live_excerpts(claim_ids) -> dict[int, list[Excerpt]]:
+    """The excerpts of live claims (the evidence page: candidate and tutor), {claim id: [Excerpt…]},
+    their anchors read in one query."""
+    from sqlalchemy import select
+
+    from evidence.models import ClaimAnchor
+
+    ids = sorted(set(claim_ids))
+    found: dict[int, list[Excerpt]] = {}
+    if ids:
+        for anchor in _live_anchors(select(ClaimAnchor).where(ClaimAnchor.claim_id.in_(ids))):
+            found.setdefault(anchor.claim_id, []).append(excerpt_for(anchor))
+    return found
+
+
+def portfolio_excerpts(portfolio_id: int) -> dict[tuple[int, int], list[Excerpt]]:
+    """The excerpts of a portfolio's live claims (the coverage matrix), {(evidence id, criterion
+    id): [Excerpt…]}, their anchors read in one query."""
+    from sqlalchemy import select
+
+    from evidence.models import Claim, ClaimAnchor, Evidence
+
+    query = (
+        select(ClaimAnchor, Claim.evidence_id, Claim.criterion_id)
+        .join(Claim, ClaimAnchor.claim_id == Claim.id)
+        .join(Evidence, Claim.evidence_id == Evidence.id)
+        .where(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
+    )
+    from sqlalchemy.orm import selectinload
+
+    from extensions import db
+
+    found: dict[tuple[int, int], list[Excerpt]] = {}
+    rows = db.session.execute(query.options(selectinload(ClaimAnchor.version)).order_by(ClaimAnchor.id))
+    for anchor, evidence_id, criterion_id in rows:
+        found.setdefault((evidence_id, criterion_id), []).append(excerpt_for(anchor))
+    return found
 
 
 def parse_region_name(name: str) -> tuple[float, float, float, float] | None:

@@ -7,7 +7,7 @@ submission they examine).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -18,6 +18,27 @@ from evidence import excerpts
 from evidence.models import ClaimAnchor, EvidenceVersion
 
 bp = Blueprint("evidence_excerpts", __name__)
+
+
+# --- template helpers: every excerpt of a page built in one pass (one query), once per request --
+
+@bp.app_template_global("claim_excerpts")
+def claim_excerpts(claims) -> dict[int, list[excerpts.Excerpt]]:
+    """{claim id: [Excerpt…]} for these live claims (the evidence page)."""
+    ids = tuple(sorted(claim.id for claim in claims))
+    memo = g.setdefault("claim_excerpts", {})
+    if ids not in memo:
+        memo[ids] = excerpts.live_excerpts(ids)
+    return memo[ids]
+
+
+@bp.app_template_global("portfolio_excerpts")
+def portfolio_excerpts(portfolio_id: int) -> dict[tuple[int, int], list[excerpts.Excerpt]]:
+    """{(evidence id, criterion id): [Excerpt…]} for a portfolio's live claims (the coverage matrix)."""
+    memo = g.setdefault("portfolio_excerpts", {})
+    if portfolio_id not in memo:
+        memo[portfolio_id] = excerpts.portfolio_excerpts(portfolio_id)
+    return memo[portfolio_id]
 
 
 def _readable_version(version_id: int) -> EvidenceVersion:
