@@ -63,7 +63,7 @@ def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int
         factories.claim(evidence, criteria[2], "Le schéma est complet."),
     ]
     add_anchor(claims[0], log, Spot("lines", line_start=lines[0], line_end=lines[1]), by=candidate)
-    add_anchor(claims[1], png, Spot("region", x=0.5, y=0.0, width=0.5, height=0.5), by=candidate)
+    add_anchor(claims[1], png, Spot("region", x=0.5, y=0.0, width=0.25, height=0.5), by=candidate)
     add_anchor(claims[2], pdf, Spot("pages", page_start=3, page_end=4), by=candidate)
     submission = submit_portfolio(portfolio, candidate)
     session = sessions.create_session(
