@@ -45,7 +45,9 @@ class AnchoredJury:
     assignment: object
 
 
-def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int, int] = (120, 124)) -> AnchoredJury:
+def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int, int] = (120, 124),
+                  extract: bool = False) -> AnchoredJury:
+    """`extract`: extract the versions' text (so that search finds them) as the upload job would."""
     admin = make_user(Role.ADMIN)
     juror = make_user(Role.JUROR, name="Julie Jurée")
     tutor = make_user(Role.TUTOR, name="Théo Tuteur")
@@ -56,6 +58,13 @@ def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int
     log = factories.add_version(evidence, log_bytes or numbered_log(400), "exploitation.log", "text/plain")
     png = factories.add_version(evidence, quadrants_png(), "capture.png", "image/png")
     pdf = factories.add_version(evidence, pdf_pages(12, "Schéma page"), "schema.pdf", "application/pdf")
+    if extract:
+        from extensions import db
+        from search.extraction import extract_version
+
+        for version in (log, pdf):
+            extract_version(version)
+        db.session.commit()
     criteria = certification.blocs[0].evaluations[0].criteria[:3]
     claims = [
         factories.claim(evidence, criteria[0], "Les journaux sont analysés."),
