@@ -749,3 +749,40 @@ def parse_region_name(name: str) -> tuple[float, float, float, float] | None:
     if len(parts) != 4 or not all(p.isdigit() and len(p) <= 5 for p in parts):
         return None
     return tuple(int(p) / 10000 for p in parts)  # type: ignore[return-value]
+
+
+def pdf_page_text(span: Any, number: int) -> str:
+    """The text of page `number` of a PDF version (pypdf), extracted once and cached."""
+    name = f"pagetext-{int(number)}-v1.txt"
+    store = store_for(span)
+    key = derived_key(span.sha256, name)
+    try:
+        with store.open(key) as stream:
+            return stream.read().decode("utf-8")
+    except ObjectNotFound:
+        pass
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory(prefix="probatio-pagetext-") as folder:
+        reader = PdfReader(str(_spooled_path(span, PDF_FACTS_MAX_BYTES, folder)))
+        text = reader.pages[number - 1].extract_text() if 1 <= number <= len(reader.pages) else ""
+    try:
+        store.put_derived(key, text.encode("utf-8"))
+    except StorageError as error:
+        current_app.logger.warning("Derived text %s not stored: %s", key, error)
+    return text
+
+
+def prepare_facts(version: Any) -> None:
+    """Compute now (and cache) what excerpts of this version will need: the line index of a text
+    file, the pages and sheets of a PDF, Word or spreadsheet. Called by the text extraction job
+    (search/extraction/tasks.py), so that the first reader of an excerpt does not wait; failures
+    are logged, never raised (the facts are computed again on first use)."""
+    try:
+        kind = kind_of(version)
+        if kind in (FileKind.TEXT, FileKind.SCRIPT):
+            build_line_index(version)
+        elif kind in (FileKind.PDF, FileKind.DOCUMENT, FileKind.SPREADSHEET):
+            facts_of(version)
+    except Exception as error:  # an optimisation only
+        current_app.logger.warning("Excerpt facts of version %s not prepared: %r", getattr(version, "id", None), error)

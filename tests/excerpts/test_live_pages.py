@@ -17,9 +17,9 @@ def test_the_tutor_sees_the_excerpts_on_the_evidence_page(make_user, client_for)
     html = unescape(page.get_data(as_text=True))
     assert "Extrait : lignes 120–124" in html
     assert re.findall(r'<tr class="anchored"><th scope="row">(\d+)', html) == ["120", "121", "122", "123", "124"]
-    assert f'src="/versions/{world.png.id}/zones/5000-0-5000-5000.png"' in html
+    assert f'src="/versions/{world.png.id}/zones/5000-0-2500-5000.png"' in html
     assert f'src="/versions/{world.pdf.id}/pages/3?taille=petite"' in html
-    assert client_for(world.tutor).get(f"/versions/{world.png.id}/zones/5000-0-5000-5000.png").status_code == 200
+    assert client_for(world.tutor).get(f"/versions/{world.png.id}/zones/5000-0-2500-5000.png").status_code == 200
 
 
 def test_the_candidate_sees_the_excerpts_in_the_coverage_matrix(make_user, client_for):

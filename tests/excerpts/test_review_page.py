@@ -35,7 +35,7 @@ def test_the_juror_sees_the_three_excerpts_under_their_criteria(make_user, clien
     assert "événement 000116" not in lines and "événement 000128" not in lines
 
     region = article_of(html, world.criteria[1].id)
-    crop_url = f"/versions/{world.png.id}/zones/5000-0-5000-5000.png"
+    crop_url = f"/versions/{world.png.id}/zones/5000-0-2500-5000.png"
     assert f'src="{crop_url}"' in region
     assert "Zone de l'image de « capture.png »" in region  # the alt text
     assert f'href="/versions/{world.png.id}/miniature?taille=grande"' in region  # the whole image
@@ -81,5 +81,5 @@ def test_another_juror_cannot_read_the_crop(make_user, client_for):
 
     world = anchored_jury(make_user)
     stranger = client_for(make_user(Role.JUROR))
-    assert stranger.get(f"/versions/{world.png.id}/zones/5000-0-5000-5000.png").status_code == 403
+    assert stranger.get(f"/versions/{world.png.id}/zones/5000-0-2500-5000.png").status_code == 403
     assert stranger.get(f"/versions/{world.pdf.id}/pages/3").status_code == 403

@@ -45,7 +45,9 @@ class AnchoredJury:
     assignment: object
 
 
-def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int, int] = (120, 124)) -> AnchoredJury:
+def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int, int] = (120, 124),
+                  extract: bool = False) -> AnchoredJury:
+    """`extract`: extract the versions' text (so that search finds them) as the upload job would."""
     admin = make_user(Role.ADMIN)
     juror = make_user(Role.JUROR, name="Julie Jurée")
     tutor = make_user(Role.TUTOR, name="Théo Tuteur")
@@ -56,6 +58,13 @@ def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int
     log = factories.add_version(evidence, log_bytes or numbered_log(400), "exploitation.log", "text/plain")
     png = factories.add_version(evidence, quadrants_png(), "capture.png", "image/png")
     pdf = factories.add_version(evidence, pdf_pages(12, "Schéma page"), "schema.pdf", "application/pdf")
+    if extract:
+        from extensions import db
+        from search.extraction import extract_version
+
+        for version in (log, pdf):
+            extract_version(version)
+        db.session.commit()
     criteria = certification.blocs[0].evaluations[0].criteria[:3]
     claims = [
         factories.claim(evidence, criteria[0], "Les journaux sont analysés."),
@@ -63,7 +72,7 @@ def anchored_jury(make_user, *, log_bytes: bytes | None = None, lines: tuple[int
         factories.claim(evidence, criteria[2], "Le schéma est complet."),
     ]
     add_anchor(claims[0], log, Spot("lines", line_start=lines[0], line_end=lines[1]), by=candidate)
-    add_anchor(claims[1], png, Spot("region", x=0.5, y=0.0, width=0.5, height=0.5), by=candidate)
+    add_anchor(claims[1], png, Spot("region", x=0.5, y=0.0, width=0.25, height=0.5), by=candidate)
     add_anchor(claims[2], pdf, Spot("pages", page_start=3, page_end=4), by=candidate)
     submission = submit_portfolio(portfolio, candidate)
     session = sessions.create_session(
