@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard import accessibility as accessibility_views
     from dashboard import demo
     from dashboard import views as dashboard_views
+    from evidence.views import anchors as evidence_anchor_views
+    from evidence.views import excerpts as evidence_excerpt_views
     from evidence.views import files as evidence_file_views
     from evidence.views import pages as evidence_views
     from exports import cli as export_cli
@@ -122,7 +124,8 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         dashboard_views.bp, accessibility_views.bp, demo.cli, accounts_views.bp, accounts_cli.cli,
         referential_views.bp, referential_cli.cli, portfolio_views.bp,
-        evidence_views.bp, evidence_file_views.bp, storage_cli.cli, search_views.bp, search_cli.cli,
+        evidence_views.bp, evidence_file_views.bp, evidence_anchor_views.bp, evidence_excerpt_views.bp,
+        storage_cli.cli, search_views.bp, search_cli.cli,
         grading_views.bp, grading_audit_views.bp, export_views.bp, export_cli.cli, job_views.bp,
         notification_views.bp,
         awards_views.bp, awards_cli.cli, awards_cli.accrochage_cli, accrochage_views.bp,

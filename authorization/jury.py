@@ -65,5 +65,11 @@ def judged_submissions(user, portfolio: Portfolio) -> list[Submission]:
 
 
 def snapshot_holds(submission: Submission, version_id: int) -> bool:
+    """The version is frozen in the submission: a current file version, or one a claim's anchor
+    points to (an anchor stays on its version until the candidate moves it)."""
     snapshot = json.loads(submission.snapshot)
-    return any(v["id"] == version_id for item in snapshot["evidence"] for v in item["versions"])
+    return any(
+        any(v["id"] == version_id for v in item["versions"])
+        or any(a["version_id"] == version_id for claim in item["claims"] for a in claim.get("anchors", ()))
+        for item in snapshot["evidence"]
+    )

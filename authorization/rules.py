@@ -10,7 +10,7 @@ from accounts.models import Role
 from accounts.policy import Permission, object_rule
 from authorization.jury import (handed_in, judged_submissions, judges_candidate, member_of, presides, sits_on_jury_of,
                                 snapshot_holds)
-from evidence.models import Evidence, EvidenceVersion
+from evidence.models import Claim, ClaimAnchor, Evidence, EvidenceVersion
 from grading.models import Accommodation, BlocDecision, JurySession, SessionAssignment
 from jobs.models import Job
 from portfolio.models import Portfolio, Submission
@@ -78,6 +78,19 @@ def comment_evidence(user, evidence: Evidence) -> bool:
 @object_rule(Permission.REVIEW_PORTFOLIO, Evidence)
 def review_evidence(user, evidence: Evidence) -> bool:
     return review_portfolio(user, evidence.portfolio)
+
+
+# --- claims and their anchors: who may edit the claim, and no one else, anchors it --------------
+
+@object_rule(Permission.CHANGE_PORTFOLIO, Claim)
+def change_claim(user, claim: Claim) -> bool:
+    return change_evidence(user, claim.evidence)
+
+
+@object_rule(Permission.CHANGE_PORTFOLIO, ClaimAnchor)
+def change_anchor(user, anchor: ClaimAnchor) -> bool:
+    # The version must be a file of the claim's own evidence: an anchor never reaches elsewhere.
+    return anchor.version.file.evidence_id == anchor.claim.evidence_id and change_claim(user, anchor.claim)
 
 
 @object_rule(Permission.READ_EVIDENCE_FILE, EvidenceVersion)

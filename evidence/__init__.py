@@ -15,5 +15,9 @@
     rendering.py        previews on the dossier's readers (documents/): SVG → PNG, Word/OpenDocument → pages
     signals.py          version_stored (search listens), and the review signals notifications mails
                         about (evidence imports neither search, portfolio nor notifications)
-    views/pages.py      the evidence page and its forms; views/files.py upload, download, preview
+    anchors.py          where in a file a claim's proof is (ClaimAnchor: lines, pages, a region, cells):
+                        add / replace / remove, refused outside the version, moved to a new version
+                        (lines found again by content)
+    views/pages.py      the evidence page and its forms; views/files.py upload, download, preview;
+                        views/anchors.py choosing an excerpt (static/js/anchors.js: click, shift-click, drag)
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.timeutil import utcnow
@@ -162,6 +162,58 @@ class Claim(db.Model):
     evidence: Mapped[Evidence] = relationship(back_populates="claims")
     criterion = relationship("Criterion")
     revisions: Mapped[list[ClaimRevision]] = relationship(order_by="ClaimRevision.replaced_at.desc()", viewonly=True)
+    # Where in a file the proof is; none means the whole file (evidence/anchors.py).
+    anchors: Mapped[list[ClaimAnchor]] = relationship(
+        back_populates="claim", order_by="ClaimAnchor.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AnchorKind(enum.StrEnum):
+    LINES = "lines"      # text, logs, scripts: line_start..line_end
+    PAGES = "pages"      # PDF pages, or pages of a Word/ODT/spreadsheet rendering: page_start..page_end
+    REGION = "region"    # images, rendered SVG: x, y, width, height in [0, 1] of the image
+    CELLS = "cells"      # XLSX/ODS: a sheet and an A1 range
+
+
+class ClaimAnchor(db.Model):
+    """The exact part of one file version that a claim points to.
+
+    Tied to a version, never to the file: a new version leaves the anchor where it was until the
+    candidate moves it. Only the location columns of its kind are set.
+    """
+
+    __tablename__ = "claim_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("evidence_versions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    line_start: Mapped[int | None]
+    line_end: Mapped[int | None]
+    page_start: Mapped[int | None]
+    page_end: Mapped[int | None]
+    x: Mapped[float | None] = mapped_column(Float)
+    y: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
+    sheet: Mapped[str | None] = mapped_column(String(120))
+    cells: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="anchors")
+    version: Mapped[EvidenceVersion] = relationship()
+
+    LOCATION_KEYS = {
+        AnchorKind.LINES: ("line_start", "line_end"),
+        AnchorKind.PAGES: ("page_start", "page_end"),
+        AnchorKind.REGION: ("x", "y", "width", "height"),
+        AnchorKind.CELLS: ("sheet", "cells"),
+    }
+
+    @property
+    def location(self) -> dict:
+        """Only the location keys of this anchor's kind, e.g. {"line_start": 3, "line_end": 9}."""
+        return {key: getattr(self, key) for key in self.LOCATION_KEYS[AnchorKind(self.kind)]}
 
 
 class ClaimRevision(db.Model):

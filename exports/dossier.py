@@ -23,6 +23,7 @@ from documents.office import OfficeError, office_blocks
 from evidence.files import open_version
 from evidence.filetypes import FileKind, file_type_of
 from evidence.models import AcquisitionContext
+from exports.dossier_excerpts import excerpt_blocks, in_place_blocks
 from extensions import db
 from storage.base import StorageError
 
@@ -143,7 +144,8 @@ def _justifications(item: dict, criteria: list[Criterion]) -> list:
     ]
     if not rows:
         return []
-    return [Table(["Critère", "Énoncé", "Justification du candidat"], rows, col_widths=[0.12, 0.38, 0.5], caption=f"Critères démontrés par la preuve n°{item['number']}")]
+    return [Table(["Critère", "Énoncé", "Justification du candidat"], rows, col_widths=[0.12, 0.38, 0.5], caption=f"Critères démontrés par la preuve n°{item['number']}"),
+            *excerpt_blocks(item, by_id)]
 
 
 def _evidence_blocks(item: dict, criteria: list[Criterion], context: DossierContext, annexes: list) -> list:
@@ -157,7 +159,7 @@ def _evidence_blocks(item: dict, criteria: list[Criterion], context: DossierCont
         blocks.append(Paragraph([Run("Confidentialité : ", bold=True), Run(item["confidentiality_note"], italic=True)]))
     blocks += _justifications(item, criteria)
     for version in item["versions"]:
-        blocks += _file_blocks(item, version, context, annexes)
+        blocks += in_place_blocks(item, version, _file_blocks(item, version, context, annexes))
     return blocks
 
 

@@ -3,7 +3,10 @@
 The snapshot copies every text the jury reads (titles, descriptions, justifications) and points at
 immutable EvidenceVersion rows, so later edits to the draft never reach it. Since format 2 it also
 records, under "readiness", the gaps the candidate saw and accepted when submitting
-(portfolio/readiness.py); blank evidence (no file, no claim) is left out unless kept.
+(portfolio/readiness.py); blank evidence (no file, no claim) is left out unless kept. Since format 3
+each claim lists its anchors (the part of a file version it points to, evidence/anchors.py), with the
+version's object and hash, so that an anchor changed before submitting changes the hash and a frozen
+submission is cut from its snapshot, never from live rows.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.models import User
 from core.timeutil import utcnow
-from evidence.models import Claim, Evidence, EvidenceFile
+from evidence.models import Claim, ClaimAnchor, Evidence, EvidenceFile
 from extensions import db
 
 from referentials.models import Criterion
@@ -23,7 +26,7 @@ from portfolio.models import Portfolio, Submission
 from portfolio.readiness import readiness_of
 from portfolio.signals import announce, submission_received
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 CHANGED_SINCE_SUMMARY = (
     "Votre portefeuille a changé depuis le récapitulatif que vous avez confirmé : relisez-le, puis confirmez à nouveau le dépôt."
 )
@@ -50,6 +53,7 @@ def build_snapshot(portfolio: Portfolio, left_out: set[int] = frozenset()) -> di
         .options(
             selectinload(Evidence.files).selectinload(EvidenceFile.versions),
             selectinload(Evidence.claims).selectinload(Claim.criterion),
+            selectinload(Evidence.claims).selectinload(Claim.anchors).selectinload(ClaimAnchor.version),
             selectinload(Evidence.deliverables),
         )
     ).all()
@@ -83,10 +87,23 @@ def _evidence_snapshot(evidence: Evidence) -> dict:
         "confidentiality_note": evidence.confidentiality_note, "status": evidence.status,
         "versions": versions,
         "claims": sorted(
-            ({"criterion_id": c.criterion_id, "criterion_key": c.criterion.key, "justification": c.justification} for c in evidence.claims),
+            (
+                {"criterion_id": c.criterion_id, "criterion_key": c.criterion.key, "justification": c.justification,
+                 "anchors": [_anchor_snapshot(a) for a in c.anchors]}
+                for c in evidence.claims
+            ),
             key=lambda c: c["criterion_key"],
         ),
         "deliverable_ids": sorted(d.id for d in evidence.deliverables),
+    }
+
+
+def _anchor_snapshot(anchor: ClaimAnchor) -> dict:
+    v = anchor.version
+    return {
+        "id": anchor.id, "kind": anchor.kind, "version_id": v.id, "version_number": v.number, "sha256": v.sha256,
+        "filename": v.filename, "media_type": v.media_type, "object_key": v.object_key, "backend": v.backend,
+        **anchor.location,
     }
 
 

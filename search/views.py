@@ -15,6 +15,7 @@ from core.errors import render_error
 from extensions import db
 from portfolio.models import Submission
 from search import search
+from search.anchored import anchored_matches
 from search.extraction import KIND_LABELS, ocr_status
 from search.postgres import SEARCH_UNAVAILABLE
 from search.filters import as_int, filter_choices, read_filters, visible_portfolios
@@ -69,6 +70,7 @@ def _render(submission: Submission | None):
         query=query, results=results, filters=filters, choices=choices, submission=submission, action=action,
         page_url=page_url, evidence_link=evidence_link, ocr=ocr_status(), kind_labels=KIND_LABELS,
         has_portfolios=bool(portfolios),
+        anchored=anchored_matches(results.hits, query) if results else {},
     )
     fragment = request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
     return render_template("search/_results.html" if fragment else "search/index.html", **context)

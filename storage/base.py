@@ -7,6 +7,7 @@ meaning. Backends stream: no method holds a whole file in memory.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -18,6 +19,11 @@ from urllib.parse import quote
 
 CHUNK_SIZE = 1024 * 1024
 KEY_PATTERN = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
+# Derived objects: what is computed from a stored object and cached beside it (a text's line
+# index, an image crop, a PDF page thumbnail), `derived/<sha256 of the source>/<name>`. They can
+# always be made again from their source; garbage collection removes them with it.
+DERIVED_PATTERN = re.compile(r"derived/([0-9a-f]{64})/([a-z0-9][a-z0-9._-]{0,119})")
+DERIVED_MAX_SIZE = 32 * 1024 * 1024
 
 # What each action is called in messages: "échec de <label> (<action>)".
 ACTION_LABELS = {
@@ -30,6 +36,7 @@ ACTION_LABELS = {
     "stat": "la lecture des informations",
     "keys": "l'inventaire des objets",
     "temporary": "l'inventaire des envois inachevés",
+    "range": "la lecture partielle",
 }
 
 
@@ -135,6 +142,22 @@ class ObjectStore(ABC):
         """A readable stream of the object (the caller closes it); ObjectNotFound if missing."""
 
     @abstractmethod
+    def open_range(self, key: str, offset: int, length: int) -> BinaryIO:
+        """A readable stream of at most `length` bytes of the object from byte `offset` (fewer at
+        its end, none past it); the caller closes it. ObjectNotFound if missing. Content and
+        derived keys alike."""
+
+    @abstractmethod
+    def put_derived(self, key: str, data: bytes) -> None:
+        """Store `data` (at most DERIVED_MAX_SIZE bytes) under a derived key (`derived_key()`),
+        replacing what was there; readers see the whole object or none. open, open_range,
+        exists, stat and delete take derived keys too."""
+
+    @abstractmethod
+    def derived_keys(self) -> Iterator[str]:
+        """Every derived key stored (keys() lists content keys only)."""
+
+    @abstractmethod
     def url(self, key: str, filename: str, expires: timedelta = timedelta(minutes=5)) -> str | None:
         """A time-limited download URL that saves as `filename`, or None when the app must stream."""
 
@@ -184,6 +207,82 @@ def check_key(backend: str, action: str, key: object) -> str:
 
 def sha256_of_key(key: str) -> str:
     return key.rsplit("/", 1)[1]
+
+
+def derived_key(source_sha256: str, name: str) -> str:
+    """The key of an object derived from the object of SHA-256 `source_sha256` (e.g. "lines-v1")."""
+    key = f"derived/{source_sha256}/{name}"
+    if not DERIVED_PATTERN.fullmatch(key):
+        raise ValueError(f"invalid derived key: {key!r}")
+    return key
+
+
+def is_derived_key(key: object) -> bool:
+    return isinstance(key, str) and bool(DERIVED_PATTERN.fullmatch(key))
+
+
+def source_of_derived(key: str) -> str:
+    """The SHA-256 of the object a derived key was computed from."""
+    return key.split("/", 2)[1]
+
+
+def check_any_key(backend: str, action: str, key: object) -> str:
+    """Return a content or derived key, or raise StorageError (e.g. a path escape)."""
+    if is_derived_key(key):
+        return key  # type: ignore[return-value]
+    return check_key(backend, action, key)
+
+
+def check_derived(backend: str, key: object, data: bytes) -> str:
+    if not is_derived_key(key):
+        shown = repr(key)[:80]
+        raise StorageError(backend, "put", f"clé dérivée invalide : {shown} (attendu derived/<empreinte>/<nom>)")
+    if len(data) > DERIVED_MAX_SIZE:
+        raise ObjectTooLarge(backend, DERIVED_MAX_SIZE)
+    return key  # type: ignore[return-value]
+
+
+def check_range(backend: str, key: str, offset: int, length: int) -> None:
+    if offset < 0 or length < 0:
+        raise StorageError(backend, "range", f"plage invalide (début {offset}, longueur {length})", key=key)
+
+
+class LimitedReader(io.RawIOBase):
+    """At most `length` bytes of an underlying stream, then end of file; closes it when closed."""
+
+    def __init__(self, stream: BinaryIO, length: int):
+        super().__init__()
+        self._stream = stream
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(size) or b""
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        chunks = []
+        while data := self.read(CHUNK_SIZE):
+            chunks.append(data)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._stream.close()
+            finally:
+                super().close()
 
 
 class HashingReader:

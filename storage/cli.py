@@ -60,6 +60,7 @@ def verify_command():
         click.echo(problem.message)
     click.echo(
         f"{report.checked} objet(s) vérifié(s) ({human_size(report.bytes_read)} lus), "
+        f"{report.derived} objet(s) dérivé(s) attendu(s), "
         f"{len(report.problems)} problème(s)."
     )
     if report.problems:

@@ -10,6 +10,10 @@ Safety: with no provider registered, collection refuses to run (it would take ev
 garbage). Objects younger than the grace period are spared: an upload stores its object before
 it records its version.
 
+Derived objects (`derived/<sha256>/<name>`: line indexes, crops, page thumbnails cut for excerpts)
+are caches of their source object: they are kept while the source is referenced, and removed
+with it (or once their source is gone), older than the grace period like any object.
+
 `collect_temporary(store, older_than)` removes what unfinished uploads left (a server killed
 mid-upload: a file in `objects/tmp/`, a `tmp/` key or an unfinished multipart upload on S3),
 once older than `older_than`; `flask storage gc` runs it too, and a periodic task may call it.
@@ -22,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app
 
 from storage.access import object_store
-from storage.base import ObjectNotFound, ObjectStore
+from storage.base import ObjectNotFound, ObjectStore, content_key, source_of_derived
 
 GC_GRACE = timedelta(hours=1)
 # An upload in flight keeps its temporary file or multipart upload: spare them long enough for
@@ -82,13 +86,25 @@ def collect_garbage(dry_run: bool = False, *, grace: timedelta = GC_GRACE) -> li
         key for key in store.keys()
         if key not in referenced and (grace <= timedelta(0) or _older_than(store, key, cutoff))
     ]
+    old_orphans += [
+        key for key in store.derived_keys()
+        if not derived_is_kept(key, referenced) and (grace <= timedelta(0) or _older_than(store, key, cutoff))
+    ]
     # A version or an export may have been recorded while the store was listed: ask again.
     referenced = referenced_keys(store.name)
-    removed = [key for key in old_orphans if key not in referenced]
+    removed = [key for key in old_orphans if key not in referenced and not derived_is_kept(key, referenced)]
     if not dry_run:
         for key in removed:
             store.delete(key)
     return removed
+
+
+def derived_is_kept(key: str, referenced: set[str]) -> bool | None:
+    """For a derived key: whether its source object is referenced (then it is an expected cache,
+    not a leftover). None for a content key."""
+    if not key.startswith("derived/"):
+        return None
+    return content_key(source_of_derived(key)) in referenced
 
 
 def _as_utc(moment: datetime) -> datetime:

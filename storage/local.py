@@ -1,4 +1,5 @@
-"""Objects as files in a folder: root/sha256/ab/cd/<hex>, uploads in progress in root/tmp/."""
+"""Objects as files in a folder: root/sha256/ab/cd/<hex>, uploads in progress in root/tmp/, derived
+objects (recomputable caches: line indexes, crops) in root/derived/<hex>/<name>."""
 from __future__ import annotations
 
 import os
@@ -16,9 +17,14 @@ from storage.base import (
     ObjectRef,
     ObjectStat,
     ObjectStore,
+    LimitedReader,
     StorageError,
     TemporaryUpload,
+    check_any_key,
+    check_derived,
     check_key,
+    check_range,
+    is_derived_key,
     is_valid_key,
     sha256_of_key,
 )
@@ -53,6 +59,7 @@ class LocalStore(ObjectStore):
         self.root = Path(root)
         self.objects_dir = self.root / "sha256"
         self.tmp_dir = self.root / "tmp"
+        self.derived_dir = self.root / "derived"
 
     def __repr__(self) -> str:
         return f"LocalStore(root={str(self.root)!r})"
@@ -62,7 +69,10 @@ class LocalStore(ObjectStore):
         return StorageError(self.name, action, f"erreur du système de fichiers : {detail}", key=key)
 
     def _path(self, action: str, key: str) -> Path:
-        check_key(self.name, action, key)
+        check_any_key(self.name, action, key)
+        if is_derived_key(key):
+            _, source, name = key.split("/")
+            return self.derived_dir / source / name
         _, first, second, digest = key.split("/")
         return self.objects_dir / first / second / digest
 
@@ -115,6 +125,48 @@ class LocalStore(ObjectStore):
         except OSError as error:
             raise self._error("open", error, key) from error
 
+    def open_range(self, key: str, offset: int, length: int) -> BinaryIO:
+        check_range(self.name, key, offset, length)
+        stream = self.open(key)
+        try:
+            stream.seek(offset)
+        except OSError as error:
+            stream.close()
+            raise self._error("range", error, key) from error
+        return LimitedReader(stream, length)
+
+    def put_derived(self, key: str, data: bytes) -> None:
+        check_derived(self.name, key, data)
+        final = self._path("put", key)
+        try:
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_path = tempfile.mkstemp(dir=self.tmp_dir, prefix="derived-", suffix=".part")
+        except OSError as error:
+            raise self._error("put", error) from error
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_path, final)
+        except BaseException as error:
+            _unlink_quietly(tmp_path)
+            if isinstance(error, OSError):
+                raise self._error("put", error, key) from error
+            raise
+
+    def derived_keys(self) -> Iterator[str]:
+        try:
+            for source in sorted(_subdirs(self.derived_dir)):
+                with os.scandir(self.derived_dir / source) as entries:
+                    for entry in entries:
+                        key = f"derived/{source}/{entry.name}"
+                        if entry.is_file() and is_derived_key(key):
+                            yield key
+        except OSError as error:
+            raise self._error("keys", error) from error
+
     def url(self, key: str, filename: str, expires: timedelta = timedelta(minutes=5)) -> str | None:
         check_key(self.name, "url", key)
         return None
@@ -123,6 +175,11 @@ class LocalStore(ObjectStore):
         path = self._path("delete", key)
         try:
             _unlink_quietly(path)
+            if is_derived_key(key):
+                try:
+                    path.parent.rmdir()  # the last derived object of its source
+                except OSError:
+                    pass
         except OSError as error:
             raise self._error("delete", error, key) from error
 
@@ -140,7 +197,7 @@ class LocalStore(ObjectStore):
         return ObjectStat(
             key=key,
             size=info.st_size,
-            sha256=sha256_of_key(key),
+            sha256=None if is_derived_key(key) else sha256_of_key(key),
             modified=datetime.fromtimestamp(info.st_mtime, tz=timezone.utc),
         )
 

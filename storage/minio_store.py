@@ -2,7 +2,8 @@
 
 The SHA-256 of an upload is known only at its end, so put() first streams to a temporary key
 `tmp/<uuid>` (multipart in parts of PART_SIZE: memory stays at about one part), then copies it
-server-side to its content key and deletes the temporary key. keys() lists only `sha256/`.
+server-side to its content key and deletes the temporary key. keys() lists only `sha256/`;
+derived objects (recomputable caches) live under `derived/` and derived_keys() lists them.
 """
 from __future__ import annotations
 
@@ -39,7 +40,11 @@ from storage.base import (
     StorageError,
     TemporaryUpload,
     attachment_disposition,
+    check_any_key,
+    check_derived,
     check_key,
+    check_range,
+    is_derived_key,
     sha256_of_key,
 )
 
@@ -253,13 +258,47 @@ class MinioStore(ObjectStore):
             pass  # best effort; a leftover tmp/ key is never listed and can be swept later
 
     def open(self, key: str) -> BinaryIO:
-        check_key(self.name, "open", key)
+        check_any_key(self.name, "open", key)
         self._ensure_bucket("open")
         try:
             response = self._client.get_object(self.bucket, key)
         except Exception as error:
             raise self._translate(error, "open", key) from None
         return _ObjectReader(response, self, key)
+
+    def open_range(self, key: str, offset: int, length: int) -> BinaryIO:
+        check_any_key(self.name, "range", key)
+        check_range(self.name, key, offset, length)
+        if length == 0:
+            self.stat(key)  # ObjectNotFound as for any other read
+            return io.BytesIO(b"")
+        self._ensure_bucket("range")
+        try:
+            response = self._client.get_object(self.bucket, key, offset=offset, length=length)
+        except S3Error as error:
+            if error.code == "InvalidRange":  # at or past the end: nothing to read
+                return io.BytesIO(b"")
+            raise self._translate(error, "range", key) from None
+        except Exception as error:
+            raise self._translate(error, "range", key) from None
+        return _ObjectReader(response, self, key)
+
+    def put_derived(self, key: str, data: bytes) -> None:
+        check_derived(self.name, key, data)
+        self._ensure_bucket("put")
+        try:
+            self._client.put_object(self.bucket, key, io.BytesIO(data), length=len(data))
+        except Exception as error:
+            raise self._translate(error, "put", key) from None
+
+    def derived_keys(self) -> Iterator[str]:
+        self._ensure_bucket("keys")
+        try:
+            for item in self._client.list_objects(self.bucket, prefix="derived/", recursive=True):
+                if is_derived_key(item.object_name):
+                    yield item.object_name
+        except Exception as error:
+            raise self._translate(error, "keys") from None
 
     def url(self, key: str, filename: str, expires: timedelta = timedelta(minutes=5)) -> str | None:
         check_key(self.name, "url", key)
@@ -277,7 +316,7 @@ class MinioStore(ObjectStore):
             raise self._translate(error, "url", key) from None
 
     def delete(self, key: str) -> None:
-        check_key(self.name, "delete", key)
+        check_any_key(self.name, "delete", key)
         self._ensure_bucket("delete")
         try:
             self._client.remove_object(self.bucket, key)
@@ -288,7 +327,7 @@ class MinioStore(ObjectStore):
             raise self._translate(error, "delete", key) from None
 
     def exists(self, key: str) -> bool:
-        check_key(self.name, "exists", key)
+        check_any_key(self.name, "exists", key)
         self._ensure_bucket("exists")
         try:
             return self._object_exists(key)
@@ -296,13 +335,14 @@ class MinioStore(ObjectStore):
             raise self._translate(error, "exists", key) from None
 
     def stat(self, key: str) -> ObjectStat:
-        check_key(self.name, "stat", key)
+        check_any_key(self.name, "stat", key)
         self._ensure_bucket("stat")
         try:
             info = self._client.stat_object(self.bucket, key)
         except Exception as error:
             raise self._translate(error, "stat", key) from None
-        return ObjectStat(key=key, size=info.size or 0, sha256=sha256_of_key(key), modified=info.last_modified)
+        sha256 = None if is_derived_key(key) else sha256_of_key(key)
+        return ObjectStat(key=key, size=info.size or 0, sha256=sha256, modified=info.last_modified)
 
     def keys(self) -> Iterator[str]:
         self._ensure_bucket("keys")

@@ -7,7 +7,10 @@ evidence versions (evidence/files.stored_versions). Each expected object is stre
 in memory) and its size and SHA-256 compared with the row. Objects held only by the garbage
 collection providers (export results) are read too and checked against their content key.
 Objects no provider references are reported as well: after a crash, `flask storage gc` removes
-them; right after an upload, one may be a version about to be recorded.
+them; right after an upload, one may be a version about to be recorded. Derived objects
+(`derived/<sha256>/…`: excerpt caches) are expected while their source is referenced (counted in
+`Report.derived`, not read: they are recomputed when damaged); those whose source is gone are
+reported as unreferenced.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from flask import Flask, current_app
 
 from storage.access import object_store
 from storage.base import CHUNK_SIZE, ObjectNotFound, ObjectStore, StorageError, is_valid_key, sha256_of_key
-from storage.gc import referenced_keys
+from storage.gc import derived_is_kept, referenced_keys
 
 RECORDS = "storage_records"
 
@@ -51,6 +54,7 @@ class Problem:
 class Report:
     checked: int = 0
     bytes_read: int = 0
+    derived: int = 0  # derived objects (caches) of referenced objects
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -120,6 +124,16 @@ def verify_store(store: ObjectStore | None = None) -> Report:
     stored = set(store.keys())
     # A version or an export recorded while the store was listed is not an orphan: ask again.
     unreferenced = stored - referenced - referenced_keys(store.name)
+    again = referenced_keys(store.name) | set(rows)
+    for key in sorted(store.derived_keys()):
+        if derived_is_kept(key, again):
+            report.derived += 1
+        else:
+            report.problems.append(Problem(
+                "unreferenced", key,
+                f"Objet dérivé sans source : {key} (l'objet dont il a été calculé n'est plus référencé ; "
+                "`flask storage gc` le supprimera).",
+            ))
     for key in sorted(unreferenced):
         report.problems.append(Problem(
             "unreferenced", key,

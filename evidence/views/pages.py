@@ -13,7 +13,7 @@ from sqlalchemy import select
 from accounts.policy import Permission, authorize, may, requires
 from extensions import db
 
-from evidence import services
+from evidence import anchors, services
 from evidence.forms import ClaimForm, CommentForm, DeliverablesForm, EvidenceForm, JustificationForm, StatusForm
 from evidence.models import Claim, Evidence, EvidenceStatus
 
@@ -75,6 +75,7 @@ def _page_context(evidence: Evidence, **overrides) -> dict:
         # Deliverables other evidence already provides: the checklist folds them under "voir tout".
         "met_elsewhere": {d.id for other in others for d in other.deliverables},
         "claims": sorted(evidence.claims, key=lambda c: c.criterion.key),
+        "anchors_to_move": anchors.anchors_to_move(evidence) if may(current_user, Permission.CHANGE_PORTFOLIO, evidence) else [],
         "threads": services.comment_threads(evidence),
         "claim_form": ClaimForm(),
         "comment_form": comment_form,

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from accounts.policy import Permission, may, requires
 from core.errors import render_error
-from portfolio.submissions import verify_submission
+from evidence.excerpts import excerpts_by_claim
+from portfolio.submissions import snapshot_of, verify_submission
 
 from grading import GradingError, assessments
 from grading.models import SessionAssignment, Verdict
@@ -32,6 +33,7 @@ def review(assignment_id: int):
         grid=assessments.grid_submission(assignment, user.id), intact=verify_submission(assignment.submission),
         accommodations=visible_accommodations(assignment.candidate.id), verdicts=list(Verdict),
         compare=may(user, Permission.VIEW_DELIBERATION, assignment),
+        excerpts=excerpts_by_claim(snapshot_of(assignment.submission)),
     )
 
 

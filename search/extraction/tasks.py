@@ -12,6 +12,7 @@ from extensions import db
 from jobs.models import Job
 from jobs.queue import huey
 from jobs.services import enqueue, job_task, report_progress
+from evidence.excerpts import prepare_facts
 from search.extraction.service import extract_version
 from search.services import index_evidence
 from search.sync import sync_suppressed
@@ -37,6 +38,7 @@ def extract_and_index(job_id: str, version_id: int) -> dict:
         return {"version_id": version_id, "status": "missing"}
     report_progress(job_id, 0, 2, f"Extraction du texte de « {version.filename} »…")
     extract_version(version)
+    prepare_facts(version)  # the line index excerpts read (evidence/excerpts.py), built once here
     evidence_id = version.file.evidence_id
     outcome = {"version_id": version_id, "status": version.extraction_status, "error": version.extraction_error}
     # Indexed explicitly below (inline: this already runs in the worker), not by the session listener.

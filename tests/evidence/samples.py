@@ -106,6 +106,15 @@ class WrappingStore(ObjectStore):
     def open(self, key):
         return self.inner.open(key)
 
+    def open_range(self, key, offset, length):
+        return self.inner.open_range(key, offset, length)
+
+    def put_derived(self, key, data):
+        return self.inner.put_derived(key, data)
+
+    def derived_keys(self):
+        return self.inner.derived_keys()
+
     def url(self, key, filename, expires=None):
         return self.inner.url(key, filename) if expires is None else self.inner.url(key, filename, expires)
 
