@@ -42,7 +42,8 @@ def kinds_for(version: EvidenceVersion) -> list[str]:
     if kind in (FileKind.IMAGE, FileKind.SVG):
         return [AnchorKind.REGION.value]
     if kind == FileKind.SPREADSHEET:
-        return [AnchorKind.CELLS.value, AnchorKind.PAGES.value]
+        # Pages only where the rendering of the workbook has some.
+        return [AnchorKind.CELLS.value] + ([AnchorKind.PAGES.value] if excerpts.page_count(version) else [])
     if kind in (FileKind.PDF, FileKind.DOCUMENT):
         return [AnchorKind.PAGES.value]
     return []

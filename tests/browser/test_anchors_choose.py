@@ -49,7 +49,7 @@ def _open_form(page, world: Anchored, code: str, filename: str) -> None:
     page.get_by_role("heading", name="Désigner un extrait").wait_for()
 
 
-def choose_three_excerpts(page, world: Anchored) -> None:
+def choose_three_excerpts(page, world: Anchored, screenshots=None) -> None:
     # Lines: a click on 120, a shift-click on 134.
     _open_form(page, world, "CE1", "exploitation.log")
     page.locator('a[data-line="120"]').click()
@@ -60,6 +60,8 @@ def choose_three_excerpts(page, world: Anchored) -> None:
     page.get_by_role("button", name="Voir l'extrait").click()
     page.get_by_role("heading", name="Extrait choisi, pas encore enregistré : lignes 120–134").wait_for()
     expect(page.get_by_text("srv-01 sshd[127]: événement 127").first).to_be_visible()
+    if screenshots:
+        page.screenshot(path=str(screenshots / "extrait-lignes-apercu.png"), full_page=True)
     page.get_by_role("button", name="Enregistrer l'extrait").click()
     page.get_by_text("Extrait enregistré pour le critère BC01 · CE1.").wait_for()
     expect(page.get_by_text("lignes 120–134 de exploitation.log (version 1)")).to_be_visible()
@@ -77,6 +79,8 @@ def choose_three_excerpts(page, world: Anchored) -> None:
     page.mouse.up()
     expect(page.locator("[data-region-box]")).to_be_visible()
     assert abs(float(page.get_by_label("Largeur de la zone (% de la largeur)").input_value()) - 50) < 1.5
+    if screenshots:
+        page.screenshot(path=str(screenshots / "extrait-zone-tracee.png"), full_page=True)
     page.get_by_role("button", name="Enregistrer l'extrait").click()
     page.get_by_text("Extrait enregistré pour le critère BC01 · CE2.").wait_for()
 
@@ -98,7 +102,7 @@ def choose_three_excerpts(page, world: Anchored) -> None:
 def test_candidate_anchors_lines_a_region_and_pages(log_in, page, make_user, screenshots):
     world = portfolio_to_anchor(make_user)
     log_in(page, world.candidate)
-    choose_three_excerpts(page, world)
+    choose_three_excerpts(page, world, screenshots)
     page.screenshot(path=str(screenshots / "preuve-extraits-choisis.png"), full_page=True)
 
     db.session.expire_all()

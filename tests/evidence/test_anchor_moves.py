@@ -29,8 +29,8 @@ def anchored(workspace):
     return workspace, v1, db.session.scalars(db.select(ClaimAnchor)).one()
 
 
-def _upload_new_version(workspace, v1, content: bytes) -> EvidenceVersion:
-    assert workspace.upload((content, "exploitation.log"), file_id=v1.file_id).status_code == 200
+def _upload_new_version(workspace, v1, content: bytes, name: str = "exploitation.log") -> EvidenceVersion:
+    assert workspace.upload((content, name), file_id=v1.file_id).status_code == 200
     return db.session.scalars(db.select(EvidenceVersion).where(EvidenceVersion.number == 2)).one()
 
 
@@ -111,3 +111,22 @@ def test_only_anchors_on_an_older_version_are_listed(anchored):
     assert anchors.anchors_to_move(workspace.evidence) == [anchor]
     proposal = anchors.propose_move(anchor)
     assert proposal.identical and (proposal.spot.line_start, proposal.spot.line_end) == (120, 140)
+
+
+def test_a_region_keeps_its_place_and_the_candidate_confirms(workspace):
+    workspace.upload((factories.screenshot_png(1, (640, 400)), "capture.png"))
+    v1 = db.session.scalars(db.select(EvidenceVersion)).one()
+    claim = factories.claim(workspace.evidence, workspace.portfolio.certification.blocs[0].evaluations[0].criteria[1])
+    anchor = anchors.add_anchor(claim, v1, Spot("region", x=0.1, y=0.2, width=0.3, height=0.4))
+    v2 = _upload_new_version(workspace, v1, factories.screenshot_png(2, (640, 400)), "capture.png")
+    move = workspace.client.get(f"/extraits/{anchor.id}/modifier?version={v2.id}")
+    assert "Vérifiez que cet endroit montre toujours la preuve dans la nouvelle version." in move.text
+    body = move.get_data(as_text=True)
+    for name, value in (("x", "10.0"), ("y", "20.0"), ("width", "30.0"), ("height", "40.0")):
+        assert re.search(rf'name="{name}"[^>]*value="{value}', body), name
+    assert workspace.client.post(f"/extraits/{anchor.id}/modifier", data={
+        "csrf_token": move.csrf_token, "version": v2.id, "kind": "region", "x": "10", "y": "20", "width": "30", "height": "40",
+        "enregistrer": "1",
+    }).status_code == 303
+    db.session.refresh(anchor)
+    assert (anchor.version_id, anchor.x, anchor.height) == (v2.id, 0.1, 0.4)

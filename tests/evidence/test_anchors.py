@@ -129,3 +129,39 @@ def test_labels_say_where_in_french(files):
     assert anchors.anchor_label(lines) == "lignes 120–134"
     assert anchors.anchor_label(page) == "page 3"
     assert anchors.anchor_label(cells) == "feuille Inventaire, B2:D40"
+
+
+def _docx(paragraphs: int) -> bytes:
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for n in range(paragraphs):
+        document.add_paragraph(f"Procédure de sauvegarde, étape {n + 1}. " * 12)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_pages_of_a_word_file_are_those_of_its_rendering(files):
+    from evidence import excerpts
+
+    docx = factories.add_version(
+        files.evidence, _docx(120), "procedure.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    count = excerpts.page_count(docx)
+    assert count and count > 1
+    anchor = anchors.add_anchor(files.claim, docx, Spot("pages", page_start=2, page_end=count))
+    assert (anchor.page_start, anchor.page_end) == (2, count)
+    with pytest.raises(AnchorError, match=f"La page {count + 1} n'existe pas .* compte {count} pages"):
+        anchors.add_anchor(files.claim, docx, Spot("pages", page_start=count + 1))
+
+
+def test_a_region_of_an_svg_schema(files):
+    svg = factories.add_version(
+        files.evidence, b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><rect width="400" height="200"/></svg>',
+        "schema.svg", "image/svg+xml",
+    )
+    anchor = anchors.add_anchor(files.claim, svg, Spot("region", x=0, y=0, width=1, height=1))
+    assert anchor.location == {"x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0}
