@@ -214,11 +214,14 @@ def read_lines(version: Any, first: int, last: int, *, max_bytes: int = 4 * 1024
     slot = min((first - 1) // step, len(index["offsets"]) - 1)
     start_line = slot * step + 1
     offset = int(index["offsets"][slot])
+    # The lines end before the next indexed line after `last`: one bounded ranged read.
+    end_slot = (last - 1) // step + 1
+    end = int(index["offsets"][end_slot]) if end_slot < len(index["offsets"]) else int(index["size"])
     store = store_for(version)
     wanted = last - start_line + 1
     data = bytearray()
-    with store.open_range(version.object_key, offset, int(index["size"]) - offset) as stream:
-        while data.count(b"\n") < wanted and len(data) < max_bytes:
+    with store.open_range(version.object_key, offset, min(end - offset, max_bytes)) as stream:
+        while data.count(b"\n") < wanted:
             chunk = stream.read(64 * 1024)
             if not chunk:
                 break
@@ -236,7 +239,8 @@ def read_lines(version: Any, first: int, last: int, *, max_bytes: int = 4 * 1024
 
 def _spooled_path(version: Any, limit: int, folder: str) -> Path:
     """The object copied to a file in `folder` (PDF and ZIP readers need to seek)."""
-    target = Path(folder) / ("source." + (extension_of(version.filename) or "bin"))
+    extension = extension_of(version.filename)
+    target = Path(folder) / ("source." + (extension if extension.replace(".", "").isalnum() else "bin"))
     copied = 0
     with store_for(version).open(version.object_key) as stream, open(target, "wb") as out:
         while chunk := stream.read(CHUNK_SIZE):
