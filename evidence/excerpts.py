@@ -257,7 +257,8 @@ def _cut_region(span: AnchorSpan, excerpt: Excerpt) -> None:
     if kind_of(span) not in (FileKind.IMAGE, FileKind.SVG):
         raise ExcerptUnavailable("Ce fichier n'est pas une image : une zone ne peut pas y être découpée.")
     _region_box(span)
-    crop_png(span)  # rendered now (and cached) so that a damaged image says so here
+    if not crop_is_cached(span):
+        crop_png(span)  # rendered now (and cached) so that a damaged image says so here
     if span.version_id is not None:
         excerpt.image_url = _url("evidence_excerpts.crop", version_id=span.version_id, zone=span.region_name)
         excerpt.full_url = _url("evidence_files.thumbnail", version_id=span.version_id, taille="grande")
