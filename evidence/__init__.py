@@ -18,6 +18,10 @@
     anchors.py          where in a file a claim's proof is (ClaimAnchor: lines, pages, a region, cells):
                         add / replace / remove, refused outside the version, moved to a new version
                         (lines found again by content)
+    excerpt_facts.py    a version's lines, pages and sheets, from a line index built once by streaming
+    excerpts.py         the excerpt of an anchor (AnchorSpan: frozen or live), crops and PDF pages
+                        rendered once and cached as derived objects; sheets.py reads XLSX/ODS cells
     views/pages.py      the evidence page and its forms; views/files.py upload, download, preview;
-                        views/anchors.py choosing an excerpt (static/js/anchors.js: click, shift-click, drag)
+                        views/anchors.py choosing an excerpt (static/js/anchors.js: click, shift-click, drag);
+                        views/excerpts.py the crops and PDF pages of excerpts
 """

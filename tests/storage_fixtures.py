@@ -168,7 +168,7 @@ def fresh_store(app_ctx, tmp_path):
     if store.name == "minio":
         for upload in list(store.temporary_uploads()):
             store.remove_temporary(upload)
-        for key in list(store.keys()):
+        for key in list(store.keys()) + list(store.derived_keys()):
             store.delete(key)
         store._client.remove_bucket(store.bucket)
 

@@ -66,3 +66,21 @@ def test_the_juror_sees_the_three_excerpts_and_the_dossier_holds_them(log_in, pa
     [crop_page] = [n for n, t in enumerate(texts, 1) if "zone de l'image de « capture.png »" in t]
     shapes = green_shapes(render_page_png(data, crop_page, tmp_path, resolution=40))
     assert [s for s in shapes if s[2] > 400 and 1.1 < s[1] / s[0] < 1.45], shapes
+
+
+def test_the_tutor_and_the_candidate_see_the_excerpts(log_in, log_out, page, make_user, screenshots):
+    """The evidence page (the tutor's view) and the coverage matrix (the candidate's), each audited by axe."""
+    excerpts.clear_memory_cache()
+    world = anchored_jury(make_user)
+    log_in(page, world.tutor.email)
+    page.goto(f"/preuves/{world.evidence.id}")
+    expect(page.locator("tr.anchored")).to_have_count(5)
+    assert loaded_width(page, page.get_by_role("img", name="Zone de l'image de « capture.png » (version 1)")) == 200
+    log_out(page)
+    log_in(page, world.candidate.email)
+    page.goto(f"/portefeuilles/{world.portfolio.id}")
+    folded = page.locator("#matrice details.claim-excerpts-folded")
+    expect(folded).to_have_count(3)
+    folded.first.locator("summary").click()
+    expect(folded.first.locator("tr.anchored")).to_have_count(5)
+    page.screenshot(path=str(screenshots / "anchors-coverage.png"), full_page=True)

@@ -204,3 +204,38 @@ def test_excerpts_by_claim_cut_from_a_snapshot(stored):
     found = excerpts.excerpts_by_claim(snapshot)
     assert list(found) == [(4, 8)]
     assert [n for n, _, lit in found[(4, 8)][0].lines if lit] == [50, 51]
+
+
+def test_a_region_of_an_svg_schema_is_cropped_from_its_drawing(stored):
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">'
+           b'<rect x="0" y="0" width="200" height="200" fill="#ff0000"/>'
+           b'<rect x="200" y="0" width="200" height="200" fill="#0000ff"/></svg>')
+    version = stored(svg, "schema.svg", "image/svg+xml")
+    span = span_of(version, "region", x=0.5, y=0.0, width=0.5, height=1.0)
+    excerpt = excerpt_for(span)
+    assert excerpt.error is None, excerpt.error
+    crop = Image.open(io.BytesIO(excerpts.crop_png(span))).convert("RGB")
+    r, g, b = crop.getpixel((crop.width // 2, crop.height // 2))
+    assert b > 200 and r < 60
+
+
+def test_pages_of_a_word_file_are_its_preview_pages(stored):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Première page : introduction.")
+    document.add_page_break()
+    document.add_paragraph("Deuxième page : la procédure de sauvegarde.")
+    document.add_page_break()
+    document.add_paragraph("Troisième page : conclusion.")
+    out = io.BytesIO()
+    document.save(out)
+    word = stored(out.getvalue(), "procedure.docx",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    assert excerpts.page_count(word) == 3
+    excerpt = excerpt_for(span_of(word, "pages", page_start=2, page_end=2))
+    assert excerpt.error is None, excerpt.error
+    [(number, blocks)] = excerpt.page_texts
+    assert number == 2 and "Deuxième page : la procédure de sauvegarde." in [b.text for b in blocks]
+    beyond = excerpt_for(span_of(word, "pages", page_start=4, page_end=4))
+    assert beyond.error == "Le document ne compte que 3 page(s) : la page 4 n'existe pas dans cette version."

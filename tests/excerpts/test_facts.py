@@ -110,3 +110,10 @@ def test_a_damaged_cached_index_is_recomputed(stored):
     version = stored(numbered_log(1200), "journal.log", "text/plain")
     object_store().put_derived(derived_key(version.sha256, excerpts.LINE_INDEX_NAME), b"{not json")
     assert excerpts.line_count(version) == 1200
+
+
+def test_read_lines_on_every_side_of_the_index_steps(stored):
+    version = stored(numbered_log(3500), "journal.log", "text/plain")
+    for first, last in ((1, 1), (999, 1001), (1000, 1000), (1001, 1001), (2000, 2001), (3499, 3500), (1, 3500)):
+        lines = excerpts.read_lines(version, first, last)
+        assert [int(line.split(" ")[1]) for line in lines] == list(range(first, last + 1)), (first, last)
