@@ -65,7 +65,8 @@ def test_a_cut_between_two_rows_loads_unverified_and_is_never_normal(app_ctx, tm
 
 def test_import_flag_confirm_complete(app_ctx):
     loaded = _run(app_ctx, "import", "--confirm-complete", str(TIIMS))
-    assert loaded.exit_code == 0, loaded.output and "Complétude confirmée" in loaded.output
+    assert loaded.exit_code == 0, loaded.output
+    assert "Complétude confirmée (--confirm-complete)" in loaded.output
     certification = db.session.scalars(select(Certification)).one()
     assert certification.completeness_unverified is None
     assert db.session.scalars(select(CertificationChange.field)).all() == ["complétude"]
