@@ -26,6 +26,8 @@ def _print_report(report: referentials.ImportReport) -> None:
         click.echo("Document incomplet, chargé comme tel :")
         for problem in draft.incomplete:
             click.echo(f"  {problem}")
+    if draft.unverified:
+        click.echo(f"À vérifier, {draft.unverified[0].lower()}{draft.unverified[1:]}.")
     if report.already_loaded is not None:
         click.echo(f"Déjà chargé : {report.already_loaded.label}. L'import sera refusé.")
     elif report.needs_choice:
@@ -56,9 +58,16 @@ def _print_report(report: referentials.ImportReport) -> None:
 @click.option("--dry-run", is_flag=True, help="Parse and report, write nothing.")
 @click.option("--accept-unplaced", is_flag=True, help="Load even if some lines could not be placed.")
 @click.option("--accept-incomplete", is_flag=True, help="Load a document that looks cut or incomplete, marked incomplete.")
+@click.option(
+    "--confirm-complete", is_flag=True,
+    help="Confirm that a document showing no sign of its end is complete (audited); check the counts printed first.",
+)
 @click.option("--new-certification", is_flag=True, help="Load as a new certification, even if it resembles a loaded one.")
 @click.option("--version-of", "version_of", default=None, metavar="LINEAGE", help="Load as a new version of this certification.")
-def import_command(path: Path, dry_run: bool, accept_unplaced: bool, accept_incomplete: bool, new_certification: bool, version_of: str | None):
+def import_command(
+    path: Path, dry_run: bool, accept_unplaced: bool, accept_incomplete: bool, confirm_complete: bool,
+    new_certification: bool, version_of: str | None,
+):
     """Import a referential document (RNCP table, REAC) or a portable YAML file."""
     if new_certification and version_of:
         raise click.ClickException("Choisissez soit --new-certification, soit --version-of, pas les deux.")
@@ -74,6 +83,39 @@ def import_command(path: Path, dry_run: bool, accept_unplaced: bool, accept_inco
     except ReferentialImportError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Chargé : {certification.label}" + (" — marqué incomplet." if certification.incomplete else "."))
+    if certification.completeness_unverified:
+        if confirm_complete:
+            referentials.confirm_complete(certification, None, source="ligne de commande")
+            click.echo("Complétude confirmée (--confirm-complete), tracée dans l'historique de la certification.")
+        else:
+            click.echo(_unverified_hint(certification))
+
+
+def _unverified_hint(certification: Certification) -> str:
+    return (
+        "Marqué « complétude non vérifiable » : comparez les nombres ci-dessus avec la fiche officielle, puis "
+        f"confirmez : flask referential confirm-complete {certification.lineage} --version {certification.version_number}"
+    )
+
+
+@cli.cli.command("confirm-complete")
+@click.argument("code")
+@click.option("--version", "version_number", type=int, default=None, help="Version number (default: latest).")
+def confirm_complete_command(code: str, version_number: int | None):
+    """Confirm that a version whose document showed no sign of its end is complete (audited)."""
+    certification = referentials.find_certification(code, version_number)
+    if certification is None:
+        raise click.ClickException(f"Aucune certification {code!r}" + (f" en version {version_number}" if version_number else "") + ".")
+    if not certification.completeness_unverified:
+        click.echo(f"{certification.label} : rien à confirmer, sa complétude n'est pas en attente de vérification.")
+        return
+    summary = referentials.completeness_summary(certification)
+    click.echo(
+        f"{certification.label} : {summary.blocs} blocs, {summary.competences} compétences, {summary.criteria} critères ; "
+        f"dernier bloc : « {summary.last_bloc} »."
+    )
+    referentials.confirm_complete(certification, None, source="ligne de commande")
+    click.echo("Je confirme que ce référentiel est complet : confirmation enregistrée et tracée.")
 
 
 @cli.cli.command("import-seeds")
@@ -92,6 +134,10 @@ def import_seeds_command(if_empty: bool):
             click.echo(f"{path.name} : {error}")
             continue
         click.echo(f"Chargé : {certification.label}.")
+        # Seed 000 states neither its end nor its number of blocs; the seeds shipped with Probatio
+        # are known whole (tests/referentials check their counts), so their loader confirms it, audited.
+        if referentials.confirm_complete(certification, None, source="graines Probatio"):
+            click.echo("  Complétude confirmée : graine livrée avec Probatio, vérifiée entière.")
 
 
 @cli.cli.command("export")
@@ -121,7 +167,7 @@ def list_command():
         return
     for c in rows:
         criteria = sum(len(e.criteria) for b in c.blocs for e in b.evaluations)
-        mark = "  [incomplet]" if c.incomplete else ""
+        mark = ("  [incomplet]" if c.incomplete else "") + ("  [complétude non vérifiable]" if c.completeness_unverified else "")
         click.echo(f"{c.lineage:<14} v{c.version_number:<3} {len(c.blocs):>2} blocs {criteria:>4} critères  {c.display_title}{mark}")
 
 

@@ -58,6 +58,9 @@ class Certification(db.Model):
     # Loaded although the document looked cut or incomplete (--accept-incomplete), and why.
     incomplete: Mapped[bool] = mapped_column(default=False, server_default=false())
     incomplete_reasons: Mapped[list | None] = mapped_column(JSON, default=list)
+    # The document showed no sign of its own end, so its completeness could not be checked: the
+    # French note (with the counts found), until an administrator confirms it is complete.
+    completeness_unverified: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[str | None] = mapped_column(String(10))
     valid_until: Mapped[str | None] = mapped_column(String(10))
     transversal_competences: Mapped[list] = mapped_column(JSON, default=list)

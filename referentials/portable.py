@@ -115,6 +115,8 @@ def draft_to_yaml(draft: CertificationDraft) -> str:
     }
     if draft.incomplete:  # only for a document loaded although cut or incomplete
         data = {**{k: v for k, v in data.items() if k != "blocs"}, "incomplete": list(draft.incomplete), "blocs": data["blocs"]}
+    if draft.unverified:  # only while nobody confirmed a document that shows no sign of its end
+        data = {**{k: v for k, v in data.items() if k != "blocs"}, "completeness_unverified": draft.unverified, "blocs": data["blocs"]}
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
 
 
@@ -211,6 +213,7 @@ class _Reader:
             "format_version",
             "title",
             "incomplete",
+            "completeness_unverified",
             "certifier",
             "code",
             "key",
@@ -246,6 +249,7 @@ class _Reader:
         return CertificationDraft(
             title=self._text(data, "title", ""),
             incomplete=self._texts(data, "incomplete", "") if data.get("incomplete") else [],
+            unverified=self._text(data, "completeness_unverified", "") if data.get("completeness_unverified") else "",
             certifier=self._text(data, "certifier", "", nullable=True),
             code=self._text(data, "code", "", nullable=True),
             key=self._text(data, "key", "", required=True),

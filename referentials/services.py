@@ -76,7 +76,7 @@ def content_fingerprint(draft: d.CertificationDraft) -> str:
 def _without_source(draft: d.CertificationDraft) -> d.CertificationDraft:
     from dataclasses import replace
 
-    return replace(draft, source_name="", source_sha256="", unplaced=[], incomplete=[])
+    return replace(draft, source_name="", source_sha256="", unplaced=[], incomplete=[], unverified="")
 
 
 def is_yaml_name(name: str) -> bool:
@@ -278,6 +278,7 @@ def _build(draft: d.CertificationDraft, version_number: int, fingerprint: str, l
         all_blocs_required=rules.all_blocs_required,
         transversal_competences=list(draft.transversal_competences), loaded_by_id=loaded_by_id,
         incomplete=bool(draft.incomplete), incomplete_reasons=list(draft.incomplete),
+        completeness_unverified=draft.unverified or None,
     )
     competences: dict[str, Competence] = {}
 
@@ -355,6 +356,7 @@ def certification_to_draft(certification: Certification) -> d.CertificationDraft
         transversal_competences=list(certification.transversal_competences),
         key=certification.key, description=certification.description,
         incomplete=list(certification.incomplete_reasons or []),
+        unverified=certification.completeness_unverified or "",
     )
 
 
@@ -428,6 +430,59 @@ def metadata_changes(certification: Certification) -> list:
     return db.session.scalars(
         select(CertificationChange).where(CertificationChange.certification_id == certification.id).order_by(CertificationChange.id.desc())
     ).all()
+
+
+# --- completeness an administrator confirms ---------------------------------------------------
+
+COMPLETENESS_FIELD = "complétude"
+CONFIRMED_COMPLETE = "confirmé complet"
+
+
+@dataclass
+class CompletenessSummary:
+    """What the loaded version holds, for the administrator to compare with the official fiche."""
+
+    blocs: int
+    competences: int
+    criteria: int
+    last_bloc: str
+
+
+def completeness_summary(certification: Certification) -> CompletenessSummary:
+    last = certification.blocs[-1] if certification.blocs else None
+    return CompletenessSummary(
+        blocs=len(certification.blocs),
+        competences=sum(len(b.competences) for b in certification.blocs),
+        criteria=sum(len(e.criteria) for b in certification.blocs for e in b.evaluations),
+        last_bloc=(f"{last.code} — {last.title}" if last.code else last.title) if last else "",
+    )
+
+
+def confirm_complete(certification: Certification, changed_by_id: int | None, source: str = "formulaire") -> bool:
+    """An administrator confirms that a version whose document showed no sign of its end is whole:
+    the mark is cleared and the confirmation audited (CertificationChange « complétude », with the
+    note it replaces). Returns False when there was nothing to confirm. The structure is untouched."""
+    from referentials.models import CertificationChange
+
+    if not certification.completeness_unverified:
+        return False
+    summary = completeness_summary(certification)
+    db.session.add(
+        CertificationChange(
+            certification_id=certification.id, changed_by_id=changed_by_id, field=COMPLETENESS_FIELD,
+            old_value=certification.completeness_unverified,
+            new_value=f"{CONFIRMED_COMPLETE} ({summary.blocs} blocs, {summary.competences} compétences, "
+            f"{summary.criteria} critères ; dernier bloc : « {summary.last_bloc} »)",
+            source=source,
+        )
+    )
+    certification.completeness_unverified = None
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return True
 
 
 # --- France Compétences -----------------------------------------------------------------------

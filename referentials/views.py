@@ -8,7 +8,7 @@ from flask_login import current_user
 from core.forms import FrenchForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from sqlalchemy import select
 
 from accounts.policy import Permission, requires
@@ -28,6 +28,13 @@ MAX_REFERENTIAL_BYTES = 5 * 1024 * 1024
 class ReferentialUploadForm(FrenchForm):
     document = FileField("Document du référentiel (texte RNCP ou REAC, fichier YAML exporté ou paquet CASE JSON)", validators=[FileRequired("Choisissez un fichier.")])
     accept_incomplete = BooleanField("Importer même si le document semble tronqué ou incomplet (il sera marqué incomplet)")
+
+
+class CompletenessForm(FrenchForm):
+    confirm = BooleanField(
+        "Je confirme que ce référentiel est complet",
+        validators=[DataRequired("Cochez la case pour confirmer que le référentiel est complet.")],
+    )
 
 
 _DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Date au format AAAA-MM-JJ.")
@@ -119,6 +126,10 @@ def confirm():
     except (ReferentialImportError, StorageError) as error:
         flash(f"Import refusé : {error}", "error")
         return redirect(url_for("referentials.index"), code=303)
+    if certification.completeness_unverified and request.form.get("confirm_complete") == "oui":
+        referentials.confirm_complete(certification, current_user.id)
+        flash(f"Référentiel chargé : {certification.label}, sa complétude confirmée par vous.", "success")
+        return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
     flash(f"Référentiel chargé : {certification.label}.", "success")
     return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
 
@@ -165,6 +176,23 @@ def edit_metadata(certification_id: int):
         "referentials/metadata_form.html", certification=certification, form=form,
         changes=referentials.metadata_changes(certification),
     )
+
+
+@bp.route("/admin/referentiels/<int:certification_id>/completude", methods=["GET", "POST"])
+@requires(Permission.MANAGE_REFERENTIALS)
+def confirm_completeness(certification_id: int):
+    """The administrator compares what was loaded with the official fiche and confirms it whole."""
+    certification = db.session.get(Certification, certification_id) or abort(404)
+    form = CompletenessForm()
+    if certification.completeness_unverified and form.validate_on_submit():
+        referentials.confirm_complete(certification, current_user.id)
+        flash("Complétude confirmée : le référentiel n'est plus signalé « complétude non vérifiable ».", "success")
+        return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
+    return render_template(
+        "referentials/completeness_form.html", certification=certification, form=form,
+        summary=referentials.completeness_summary(certification),
+        confirmations=[c for c in referentials.metadata_changes(certification) if c.field == referentials.COMPLETENESS_FIELD],
+    ), (400 if form.errors else 200)
 
 
 # --- France Compétences: the RNCP export, and matching a fiche to a loaded certification ------

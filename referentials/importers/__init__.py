@@ -20,8 +20,10 @@ from referentials.importers.detect import (
     completeness_problems,
     decode,
     detect_shape,
+    end_signs,
     reac_end_problems,
     rncp_end_problems,
+    unverified_message,
 )
 from referentials.importers.draft import (
     BlocDraft,
@@ -69,7 +71,9 @@ def parse_referential(data: bytes, source_name: str, accept_incomplete: bool = F
     Raises ReferentialImportError (French message) for an empty, binary, unknown or truncated
     file. A document that parses but looks cut or incomplete (see detect.py) is refused too,
     naming the line where it stops and what is missing, unless `accept_incomplete`: then it is
-    returned with `draft.incomplete` listing the problems. Lines that are kept but could not be
+    returned with `draft.incomplete` listing the problems. A document with no problem but no
+    sign of its own end either (detect.end_signs) is returned with `draft.unverified` set: its
+    completeness cannot be checked and is left to an administrator's confirmation. Lines that are kept but could not be
     placed are listed in `draft.unplaced`.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
@@ -89,6 +93,10 @@ def parse_referential(data: bytes, source_name: str, accept_incomplete: bool = F
     if problems and not accept_incomplete:
         raise ReferentialImportError(incomplete_message(problems, last_line), line_no=None)
     draft.incomplete = [f"{p} (le document s'arrête à la ligne {last_line})" if "ligne" not in p else p for p in problems]
+    if not problems and not end_signs(lines, shape, draft):
+        # Nothing wrong, but nothing that shows where the document ends either: a cut between
+        # two complete rows would look the same. Loaded, marked, until an administrator confirms.
+        draft.unverified = unverified_message(draft)
     return draft
 
 

@@ -258,3 +258,58 @@ def _unclosed_evaluation(draft: CertificationDraft) -> list[str]:
             f"(« {closings[0][:60]}… »)"
         ]
     return []
+
+
+# --- what positively shows where a document ends ---------------------------------------------
+
+def end_signs(lines: list[str], shape: str, draft: CertificationDraft) -> list[str]:
+    """The signs by which the document itself shows that it is whole (French, one each): the
+    last part of its table closed by a separator row, the number of blocs it announces found, or
+    (REAC) each part ending on its « Reproduction interdite » page. Called on a document the
+    checks above found nothing wrong with; none of these signs means a cut between two complete
+    rows could not be told from a whole, shorter document."""
+    signs: list[str] = []
+    announced = announced_bloc_count(draft.description)
+    if announced and announced == len(draft.blocs):
+        signs.append(f"le document annonce ses {announced} blocs de compétences")
+    if shape == REAC:
+        if _reac_parts(lines) and not reac_end_problems(lines):
+            signs.append("chaque partie se termine par sa page « Reproduction interdite »")
+        return signs
+    numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    if numbered and _is_separator_row(numbered[-1][1].split("\t")):
+        k = len(numbered) - 1
+        previous = numbered[k - 1][1] if k else ""
+        if "\t" in previous and not _is_rncp_header(previous) and not _is_separator_row(previous.split("\t")):
+            signs.append("son tableau se termine par une ligne de séparation « --- »")
+    return signs
+
+
+def _reac_parts(lines: list[str]) -> bool:
+    return any(
+        fold(line.strip("#* ")).startswith(
+            ("referentiel emploi activites competences du titre professionnel", "referentiel d'evaluation du titre professionnel")
+        )
+        for line in lines
+    )
+
+
+def unverified_message(draft: CertificationDraft) -> str:
+    """Why an import could not check the document's completeness, with what it found, for the
+    administrator to compare with the official fiche."""
+    blocs = len(draft.blocs)
+    competences = len(draft.competences())
+    criteria = len(draft.criteria())
+    last = draft.blocs[-1] if draft.blocs else None
+    last_title = f"{last.code} — {last.title}" if last and last.code else (last.title if last else "")
+    if len(last_title) > 100:
+        last_title = last_title[:99].rstrip() + "…"
+    return (
+        "complétude non vérifiable : le document n'annonce ni sa fin ni son nombre de blocs ; "
+        f"vérifiez qu'il est complet ({_count(blocs, 'bloc')}, {_count(competences, 'compétence')}, "
+        f"{_count(criteria, 'critère')} trouvé{'s' if criteria > 1 else ''} ; dernier bloc : « {last_title} »)"
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"

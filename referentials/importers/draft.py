@@ -104,6 +104,9 @@ class CertificationDraft:
     unplaced: list[UnplacedLine] = field(default_factory=list)
     # Why the document looks cut or incomplete (French), when it was loaded anyway.
     incomplete: list[str] = field(default_factory=list)
+    # Set when the document shows no sign of its own end (no closing separator, no announced
+    # number of blocs, no final page): its completeness cannot be checked (French, with counts).
+    unverified: str = ""
     key: str = ""  # prefix of every key: code, sigle-year, or an acronym of the title
     description: str = ""  # general sections of the document (presentation, conditions…)
 

@@ -4,6 +4,8 @@ ROUTES = {
     "referentials.export_case": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/export-case", ADMIN_ONLY),
     # GET shows the form; the table's empty POST lacks the form's fields and shows it again (200).
     "referentials.edit_metadata": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/informations", ADMIN_ONLY),
+    # GET shows the counts and the confirmation form (or "rien à confirmer" for a verified version).
+    "referentials.confirm_completeness": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/completude", ADMIN_ONLY),
     "referentials.france_competences": Case("GET", lambda w: "/admin/referentiels/france-competences", ADMIN_ONLY),
     # An export never uploaded: the admin is sent back to the upload page (303), the others refused.
     "referentials.rncp_fiches": Case("GET", lambda w: f"/admin/referentiels/france-competences/{'0' * 64}", expect(302, 403, 403, 403, 303)),

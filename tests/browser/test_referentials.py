@@ -132,3 +132,35 @@ def test_admin_matches_a_france_competences_fiche_to_a_loaded_certification(log_
     page.get_by_role("button", name="Confirmer l'association").click()
     assert page.get_by_role("heading", level=1).inner_text() == IGS_TITLE
     assert page.get_by_text("RNCP36061", exact=True).count() == 1
+
+
+def test_admin_compares_the_counts_and_confirms_a_referential_that_shows_no_end(log_in, page, make_user, screenshots):
+    """Seed 000 states neither its number of blocs nor its end: it loads « complétude non
+    vérifiable »; the administrator reads the counts and the last bloc, then confirms."""
+    name = "000_e6b0dbb14e4d7cfa.txt"
+    log_in(page, make_user(Role.ADMIN).email)
+    page.goto("/referentiels")
+    page.get_by_label("Document du référentiel").set_input_files(str(SEEDS_DIR / name))
+    page.get_by_role("button", name="Analyser le document").click()
+    page.get_by_role("heading", name="Rapport d'import").wait_for()
+    assert page.get_by_text("complétude non vérifiable : le document n'annonce ni sa fin").count() == 1
+    page.get_by_role("button", name="Confirmer l'import").click()
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text().endswith("(complétude non vérifiable)")
+    page.get_by_role("link", name="Vérifier et confirmer la complétude").click()
+    page.get_by_role("heading", name="Confirmer la complétude").wait_for()
+    table = page.get_by_role("table", name="Ce qui a été chargé")
+    assert table.get_by_role("row", name="Blocs").inner_text().split() == ["Blocs", "4"]
+    assert "APPORTER UN SUPPORT / UNE ASSISTANCE AUX UTILISATEURS" in table.get_by_role("row", name="Dernier bloc").inner_text()
+    page.screenshot(path=str(screenshots / "referentiel-completude-a-confirmer.png"), full_page=True)
+    page.get_by_role("button", name="Confirmer la complétude").click()
+    assert page.get_by_text("Cochez la case pour confirmer").is_visible()
+    page.get_by_label("Je confirme que ce référentiel est complet").check()
+    page.get_by_role("button", name="Confirmer la complétude").click()
+    page.get_by_text("Complétude confirmée").wait_for()
+    assert "non vérifiable" not in page.get_by_role("heading", level=1).inner_text()
+    certification = db.session.scalars(select(Certification)).one()
+    db.session.refresh(certification)
+    assert certification.completeness_unverified is None
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Référentiels").click()
+    assert page.get_by_text("(complétude non vérifiable)").count() == 0

@@ -47,6 +47,8 @@ def test_export_is_deterministic_readable_and_without_aliases(parsed, seed):
         "rules",
         "transversal_competences",
         "description",
+        # The whole 000 shows no sign of its end: the note stays in the export until confirmed.
+        *(["completeness_unverified"] if seed == "000" else []),
         "blocs",
     ]
 
