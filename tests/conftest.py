@@ -34,7 +34,7 @@ from accounts.models import Role  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 
-pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures", "tests.storage_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures", "tests.passes", "tests.storage_fixtures"]
 
 PASSWORD = "mot-de-passe-de-test-1"
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
