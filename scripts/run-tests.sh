@@ -18,7 +18,8 @@ if [ -z "${PROBATIO_TEST_RUNS:-}" ]; then
 fi
 # Test files (SQLite databases, the object folder, indexes, browser profiles) on tmpfs when there is
 # one with room: the suite commits thousands of times, and each fsync on a disk costs milliseconds.
-# (The S3 server some tests start keeps its objects there too: it needs user extended attributes.)
+# (The Swift servers that tests/scripts starts keep their objects there: they need user extended
+# attributes. The shared ones keep theirs in PROBATIO_SWIFT_DIR, whose secret the running servers know.)
 if [ -z "${PROBATIO_TEST_TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
    && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt 4194304 ] \
    && $PY -c 'import os, tempfile
@@ -28,8 +29,6 @@ fi
 if [ -n "${PROBATIO_TEST_TMPDIR:-}" ]; then
   TMPDIR=$(mktemp -d "$PROBATIO_TEST_TMPDIR/probatio-tests.XXXXXX")
   export TMPDIR
-  # A fixed folder, so that concurrent test runs still share one set of Swift servers.
-  export PROBATIO_SWIFT_DIR=${PROBATIO_SWIFT_DIR:-$PROBATIO_TEST_TMPDIR/probatio-swift}
 fi
 # tests/passes.py runs what does not depend on the configured parts in one pass only.
 export PROBATIO_TEST_PASSES="$PROBATIO_TEST_RUNS"
