@@ -16,6 +16,22 @@ export PYTHONDONTWRITEBYTECODE=1
 if [ -z "${PROBATIO_TEST_RUNS:-}" ]; then
   if [ "${CI:-}" = "true" ]; then PROBATIO_TEST_RUNS="embedded production"; else PROBATIO_TEST_RUNS="embedded"; fi
 fi
+# Test files (SQLite databases, the object folder, indexes, browser profiles) on tmpfs when there is
+# one with room: the suite commits thousands of times, and each fsync on a disk costs milliseconds.
+# (The Swift servers that tests/scripts starts keep their objects there: they need user extended
+# attributes. The shared ones keep theirs in PROBATIO_SWIFT_DIR, whose secret the running servers know.)
+if [ -z "${PROBATIO_TEST_TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
+   && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt 4194304 ] \
+   && $PY -c 'import os, tempfile
+with tempfile.NamedTemporaryFile(dir="/dev/shm") as f: os.setxattr(f.name, "user.probatio", b"1")' 2>/dev/null; then
+  PROBATIO_TEST_TMPDIR=/dev/shm
+fi
+if [ -n "${PROBATIO_TEST_TMPDIR:-}" ]; then
+  TMPDIR=$(mktemp -d "$PROBATIO_TEST_TMPDIR/probatio-tests.XXXXXX")
+  export TMPDIR
+fi
+# tests/passes.py runs what does not depend on the configured parts in one pass only.
+export PROBATIO_TEST_PASSES="$PROBATIO_TEST_RUNS"
 PG_URL=${TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 WORK=$(mktemp -d)
@@ -42,6 +58,7 @@ stop_what_we_started() {
 cleanup() {
   stop_what_we_started
   rm -rf "$WORK"
+  if [ -n "${PROBATIO_TEST_TMPDIR:-}" ]; then rm -rf "$TMPDIR"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -90,7 +107,7 @@ start_s3() {
 run_embedded() {
   echo "=== Passe « embarquée » : SQLite, dossier local, huey sur SQLite ==="
   start_s3
-  env -u TEST_DATABASE_URL \
+  env -u TEST_DATABASE_URL PROBATIO_TEST_PASS=embedded \
     STORAGE_BACKEND=local JOBS_URL="sqlite:///$WORK/jobs.db" \
     $PY -m pytest "$@"
 }
@@ -102,8 +119,11 @@ run_production() {
   start_s3
   if [ -z "${MINIO_ENDPOINT:-}" ]; then use_swift; fi
   export TEST_DATABASE_URL=$PG_URL
+  # The test database need not survive a crash: commits do not wait for the WAL to reach the disk
+  # (libpq passes this to every connection the tests and the servers they start open).
+  export PGOPTIONS="${PGOPTIONS:-} -c synchronous_commit=off"
   export STORAGE_BACKEND=minio MINIO_BUCKET="probatio-ci-$(date +%s)"
-  export JOBS_URL=$REDIS_URL
+  export JOBS_URL=$REDIS_URL PROBATIO_TEST_PASS=production
   $PY - "$REDIS_URL" <<'PYCODE'
 import sys
 import redis

@@ -34,7 +34,7 @@ from accounts.models import Role  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 
-pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures", "tests.storage_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures", "tests.passes", "tests.storage_fixtures"]
 
 PASSWORD = "mot-de-passe-de-test-1"
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
@@ -186,8 +186,7 @@ def password() -> str:
     return PASSWORD
 
 
-@pytest.fixture()
-def make_user(app_ctx):
+def _user_maker():
     counter = iter(range(1, 10_000))
 
     def make(*roles: Role, email: str | None = None, name: str | None = None, password: str = PASSWORD):
@@ -198,6 +197,32 @@ def make_user(app_ctx):
         )
 
     return make
+
+
+@pytest.fixture()
+def make_user(app_ctx):
+    return _user_maker()
+
+
+@pytest.fixture(scope="class")
+def class_app_ctx(app) -> Iterator:
+    """One app context for a whole test class, whose tests only read what the class builds once
+    (its tables are emptied after the class's last test). Its tests use `class_client`, never
+    `app_ctx`, whose teardown would empty the tables under the next test."""
+    with app.app_context():
+        yield app
+        _empty_tables()
+
+
+@pytest.fixture(scope="class")
+def class_make_user(class_app_ctx):
+    return _user_maker()
+
+
+@pytest.fixture()
+def class_client(class_app_ctx) -> UserClient:
+    """An anonymous visitor, inside the class's app context."""
+    return _new_client(class_app_ctx)
 
 
 class Page(TestResponse):

@@ -47,9 +47,12 @@ def test_every_endpoint_declares_its_access(app):
     assert undeclared == []
 
 
-@pytest.mark.parametrize("endpoint", sorted(ROUTES))
-@pytest.mark.parametrize("role", ROLES)
-def test_route_status_for_role(client, world, endpoint, role):
+READING = sorted(e for e, case in ROUTES.items() if case.method == "GET")
+CHANGING = sorted(e for e, case in ROUTES.items() if case.method != "GET")
+class_world = shared_world.class_world
+
+
+def _check(client, world, endpoint: str, role: str) -> None:
     case = ROUTES[endpoint]
     if role != "anonymous":
         client.log_in_as(world["users"][role])
@@ -62,3 +65,19 @@ def test_route_status_for_role(client, world, endpoint, role):
     assert response.status_code == case.expected[role], f"{case.method} {url} as {role}"
     if response.status_code == 302 and role == "anonymous":
         assert "/connexion" in response.headers["Location"]
+
+
+class TestReading:
+    """GET changes nothing a status depends on, so every GET case reads one world built once."""
+
+    @pytest.mark.parametrize("endpoint", READING)
+    @pytest.mark.parametrize("role", ROLES)
+    def test_route_status_for_role(self, class_client, class_world, endpoint, role):
+        _check(class_client, class_world, endpoint, role)
+
+
+@pytest.mark.parametrize("endpoint", CHANGING)
+@pytest.mark.parametrize("role", ROLES)
+def test_route_status_for_role(client, world, endpoint, role):
+    """A state change gets a fresh world: the case before it may have deleted what it needs."""
+    _check(client, world, endpoint, role)

@@ -18,6 +18,17 @@ from tests import factories
 
 @pytest.fixture()
 def world(app_ctx, make_user):
+    """A world for one test, which may change it."""
+    return build_world(make_user)
+
+
+@pytest.fixture(scope="class")
+def class_world(class_app_ctx, class_make_user):
+    """A world built once for a test class whose requests change nothing the class checks."""
+    return build_world(class_make_user)
+
+
+def build_world(make_user) -> dict:
     """Users of every role; the candidate's own portfolio (tutored by the tutor) and a stranger's."""
     users = {role.value: make_user(role) for role in Role}
     other = make_user(Role.CANDIDATE)
