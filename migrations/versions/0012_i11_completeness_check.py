@@ -1,7 +1,7 @@
 """i11 referentials: completeness that the document cannot prove, until an administrator confirms it
 
 Revision ID: 0012_i11_completeness_check
-Revises: 0010_i11_referential_trust
+Revises: 0011_i13_claim_anchors
 Create Date: 2026-12-01 16:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_i11_completeness_check'
-down_revision = '0010_i11_referential_trust'
+down_revision = '0011_i13_claim_anchors'
 branch_labels = None
 depends_on = None
 
