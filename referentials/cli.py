@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 
+from referentials import curation
+from referentials import rncp_exports
 from referentials import services as referentials
 from referentials.models import Certification
 from referentials.importers import seed_files
@@ -85,7 +87,7 @@ def import_command(
     click.echo(f"Chargé : {certification.label}" + (" — marqué incomplet." if certification.incomplete else "."))
     if certification.completeness_unverified:
         if confirm_complete:
-            referentials.confirm_complete(certification, None, source="ligne de commande")
+            curation.confirm_complete(certification, None, source="ligne de commande")
             click.echo("Complétude confirmée (--confirm-complete), tracée dans l'historique de la certification.")
         else:
             click.echo(_unverified_hint(certification))
@@ -109,12 +111,12 @@ def confirm_complete_command(code: str, version_number: int | None):
     if not certification.completeness_unverified:
         click.echo(f"{certification.label} : rien à confirmer, sa complétude n'est pas en attente de vérification.")
         return
-    summary = referentials.completeness_summary(certification)
+    summary = curation.completeness_summary(certification)
     click.echo(
         f"{certification.label} : {summary.blocs} blocs, {summary.competences} compétences, {summary.criteria} critères ; "
         f"dernier bloc : « {summary.last_bloc} »."
     )
-    referentials.confirm_complete(certification, None, source="ligne de commande")
+    curation.confirm_complete(certification, None, source="ligne de commande")
     click.echo("Je confirme que ce référentiel est complet : confirmation enregistrée et tracée.")
 
 
@@ -136,7 +138,7 @@ def import_seeds_command(if_empty: bool):
         click.echo(f"Chargé : {certification.label}.")
         # Seed 000 states neither its end nor its number of blocs; the seeds shipped with Probatio
         # are known whole (tests/referentials check their counts), so their loader confirms it, audited.
-        if referentials.confirm_complete(certification, None, source="graines Probatio"):
+        if curation.confirm_complete(certification, None, source="graines Probatio"):
             click.echo("  Complétude confirmée : graine livrée avec Probatio, vérifiée entière.")
 
 
@@ -219,5 +221,5 @@ def rncp_match_command(path: Path, number: str, lineage: str, confirm: bool):
     if not confirm:
         click.echo("Rien n'a été modifié : relancez avec --confirm pour appliquer.")
         return
-    changed = referentials.apply_fiche(certification, fiche, matches)
+    changed = rncp_exports.apply_fiche(certification, fiche, matches)
     click.echo("Appliqué : " + (", ".join(changed) if changed else "aucune modification") + ".")

@@ -16,6 +16,8 @@ from storage.access import object_store
 from extensions import db
 from storage.base import StorageError
 
+from referentials import curation
+from referentials import rncp_exports
 from referentials import services as referentials
 from referentials.models import Bloc, Certification
 from referentials.importers.errors import ReferentialImportError
@@ -127,7 +129,7 @@ def confirm():
         flash(f"Import refusé : {error}", "error")
         return redirect(url_for("referentials.index"), code=303)
     if certification.completeness_unverified and request.form.get("confirm_complete") == "oui":
-        referentials.confirm_complete(certification, current_user.id)
+        curation.confirm_complete(certification, current_user.id)
         flash(f"Référentiel chargé : {certification.label}, sa complétude confirmée par vous.", "success")
         return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
     flash(f"Référentiel chargé : {certification.label}.", "success")
@@ -165,8 +167,8 @@ def edit_metadata(certification_id: int):
     certification = db.session.get(Certification, certification_id) or abort(404)
     form = MetadataForm(obj=certification)
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in referentials.METADATA_FIELDS}
-        changed = referentials.update_metadata(certification, values, current_user.id)
+        values = {name: getattr(form, name).data for name in curation.METADATA_FIELDS}
+        changed = curation.update_metadata(certification, values, current_user.id)
         flash(
             f"Informations enregistrées : {', '.join(changed)}." if changed else "Aucune modification.",
             "success",
@@ -174,7 +176,7 @@ def edit_metadata(certification_id: int):
         return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
     return render_template(
         "referentials/metadata_form.html", certification=certification, form=form,
-        changes=referentials.metadata_changes(certification),
+        changes=curation.metadata_changes(certification),
     )
 
 
@@ -185,13 +187,13 @@ def confirm_completeness(certification_id: int):
     certification = db.session.get(Certification, certification_id) or abort(404)
     form = CompletenessForm()
     if certification.completeness_unverified and form.validate_on_submit():
-        referentials.confirm_complete(certification, current_user.id)
+        curation.confirm_complete(certification, current_user.id)
         flash("Complétude confirmée : le référentiel n'est plus signalé « complétude non vérifiable ».", "success")
         return redirect(url_for("referentials.show", certification_id=certification.id), code=303)
     return render_template(
         "referentials/completeness_form.html", certification=certification, form=form,
-        summary=referentials.completeness_summary(certification),
-        confirmations=[c for c in referentials.metadata_changes(certification) if c.field == referentials.COMPLETENESS_FIELD],
+        summary=curation.completeness_summary(certification),
+        confirmations=[c for c in curation.metadata_changes(certification) if c.field == curation.COMPLETENESS_FIELD],
     ), (400 if form.errors else 200)
 
 
@@ -217,7 +219,7 @@ def france_competences():
         storage = form.export.data
         name = (storage.filename or "export-rncp.xml").replace("/", "_").replace("\\", "_")[:200]
         try:
-            stored = referentials.store_rncp_export(storage.stream, name)
+            stored = rncp_exports.store_rncp_export(storage.stream, name)
         except ReferentialImportError as error:
             flash(f"Import impossible : {error}", "error")
             return render_template("referentials/france_competences.html", form=form), 400
@@ -231,7 +233,7 @@ def france_competences():
 
 def _stored_export(digest: str):
     try:
-        return referentials.stored_rncp_export(digest)
+        return rncp_exports.stored_rncp_export(digest)
     except ReferentialImportError as error:
         flash(str(error), "error")
         return None
@@ -263,13 +265,13 @@ def rncp_match(digest: str, number: str):
         flash("Choisissez la certification à associer à la fiche.", "error")
         return redirect(url_for("referentials.rncp_fiches", digest=digest), code=303)
     try:
-        fiche = referentials.stored_fiche(export, number)
+        fiche = rncp_exports.stored_fiche(export, number)
     except ReferentialImportError as error:
         flash(str(error), "error")
         return redirect(url_for("referentials.rncp_fiches", digest=digest), code=303)
-    report = referentials.fiche_match_report(certification, fiche)
+    report = rncp_exports.fiche_match_report(certification, fiche)
     if request.method == "POST":
-        changed = referentials.apply_fiche(certification, fiche, report.matches, changed_by_id=current_user.id)
+        changed = rncp_exports.apply_fiche(certification, fiche, report.matches, changed_by_id=current_user.id)
         flash(
             f"Fiche {fiche.number} associée : " + (", ".join(changed) if changed else "aucune modification") + ".", "success"
         )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from accounts.models import Role
 from extensions import db
+from referentials import curation
 from referentials import services as referentials
 from referentials.models import Certification, Competence, Criterion, Deliverable, Evaluation
 from referentials.importers import SEEDS_DIR
@@ -230,7 +231,7 @@ def test_admin_completes_the_missing_title_and_it_is_audited(client, login_as):
     assert db.session.scalar(select(func.count(Criterion.id))) == criteria_before
     history = client.get(url).get_data(as_text=True)
     assert "Historique des modifications" in history and "RNCP36061" in history
-    assert {c.field for c in referentials.metadata_changes(certification)} == {"title", "code", "level", "valid_from", "valid_until"}
+    assert {c.field for c in curation.metadata_changes(certification)} == {"title", "code", "level", "valid_from", "valid_until"}
     listing = client.get("/referentiels").get_data(as_text=True)
     assert "Manager en infrastructures" in listing
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from extensions import db
+from referentials import curation
 from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
 from referentials.models import Certification, CertificationChange
@@ -129,7 +130,7 @@ def test_web_report_page_and_listing_show_the_mark_and_the_admin_confirms(client
     assert certification.completeness_unverified is None
     shown = client.get(f"/referentiels/{certification.id}").text
     assert "(complétude non vérifiable)" not in shown and NOTE not in shown
-    [change] = referentials.metadata_changes(certification)
+    [change] = curation.metadata_changes(certification)
     assert change.field == "complétude" and change.changed_by_id is not None
     assert "Confirmations de complétude" in client.get(url).text
 
@@ -143,7 +144,7 @@ def test_web_import_with_the_confirmation_box_loads_it_confirmed(client, login_a
     })
     certification = db.session.scalars(select(Certification)).one()
     assert certification.completeness_unverified is None
-    assert [c.field for c in referentials.metadata_changes(certification)] == ["complétude"]
+    assert [c.field for c in curation.metadata_changes(certification)] == ["complétude"]
 
 
 def test_a_verified_referential_has_nothing_to_confirm(client, login_as):
@@ -156,4 +157,4 @@ def test_a_verified_referential_has_nothing_to_confirm(client, login_as):
     assert "Rien à confirmer" in page
     url = f"/admin/referentiels/{certification.id}/completude"
     client.post(url, data={"csrf_token": client.token(url), "confirm": "y"})
-    assert referentials.metadata_changes(certification) == []
+    assert curation.metadata_changes(certification) == []
