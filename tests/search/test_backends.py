@@ -95,3 +95,34 @@ def test_a_new_version_does_not_rewrite_the_unchanged_documents_on_postgresql(wo
     assert xmin(first) == before  # the older version's row was left as it was
     assert {h.evidence_id for h in search(world["candidate_a"], "renégocié").hits} == {world["evidence_a"].id}
     assert {h.evidence_id for h in search(world["candidate_a"], "DENY").hits} == {world["evidence_a"].id}
+
+
+def test_reindexing_an_evidence_leaves_its_unchanged_documents_as_they_are(world, search_app, text_version):
+    """On both backends a reindex only rewrites the documents whose fingerprint changed: a
+    document handed in again with the same fingerprint keeps what the index holds (here a title
+    altered behind the fingerprint's back stays unseen), one whose fingerprint changed is
+    replaced, and one no longer handed in is deleted."""
+    from extensions import db
+    from search.documents import documents_for
+    from search.services import search_index
+
+    evidence = world["evidence_a"]
+    newer = text_version(evidence, "Seconde version : tunnel IPsec renégocié.\n", "ipsec.log")
+    documents = documents_for(db.session, [evidence.id])[evidence.id]
+    by_id = {d["doc_id"]: d for d in documents}
+    older_id, newer_id = f"v{world['version_a'].id}", f"v{newer.id}"
+    assert {older_id, newer_id} <= set(by_id)
+
+    same_print = {**by_id[older_id], "title": "Titre fantôme"}  # fingerprint left as it was
+    changed = {**by_id[newer_id], "title": "Titre remplacé"}
+    changed["fingerprint"] = "0" * 40
+    search_index().replace_evidence({evidence.id: [same_print, changed]})
+    search_index().forget_searcher()
+
+    assert search(world["candidate_a"], "fantôme").hits == [], "an unchanged fingerprint must not rewrite the document"
+    assert [h.evidence_id for h in search(world["candidate_a"], "remplacé").hits] == [evidence.id]
+    assert set(search_index().fingerprints()) & set(by_id) == {older_id, newer_id}
+    search_index().replace_evidence({evidence.id: [same_print]})
+    search_index().forget_searcher()
+    assert newer_id not in search_index().fingerprints()
+    assert search(world["candidate_a"], "remplacé").hits == []
