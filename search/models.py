@@ -39,8 +39,9 @@ class SearchDocument(db.Model):
     # The document as documents.py built it (content cut to STORED_CONTENT_CHARS): hits, snippets.
     stored: Mapped[str] = mapped_column(Text)
     terms = mapped_column(TSVECTOR, nullable=False)
-    # The title and body lexemes only (ts_filter(terms, '{a,b}')), small and kept in the row
-    # (storage MAIN): broad searches rank on it without reading every match's full `terms`.
+    # The lexemes of the title and file name only (weight A: ts_filter(terms, '{a}')), small and
+    # kept in the row (storage MAIN): broad searches rank on it without reading every match's
+    # full `terms`.
     head = mapped_column(TSVECTOR, nullable=False, server_default=text("''"))
     # Words of the extracted text left out because the tsvector would pass PostgreSQL's 1 MB limit.
     words_left_out: Mapped[int] = mapped_column(Integer, default=0)

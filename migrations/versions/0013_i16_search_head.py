@@ -1,9 +1,9 @@
-"""i16 search speed: search_documents.head (the title and body lexemes, kept in the row) and
+"""i16 search speed: search_documents.head (the title and file name lexemes, in the row) and
 narrow rows (toast_tuple_target 128: the stored JSON and the full tsvector live out of line)
 
 Broad searches rank on `head`, which sits in the row, instead of reading the full `terms` of
 every match; counts read a heap three to four times smaller. Existing rows are filled from their
-own `terms` (ts_filter keeps the A and B weights: title and body), which also rewrites them under
+own `terms` (ts_filter keeps the A weight: title and file name), which also rewrites them under
 the new storage settings.
 
 Revision ID: 0013_i16_search_head
@@ -31,7 +31,7 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("ALTER TABLE search_documents ALTER COLUMN head SET STORAGE MAIN")
         op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
-        op.execute("UPDATE search_documents SET head = ts_filter(terms, '{a,b}')")
+        op.execute("UPDATE search_documents SET head = ts_filter(terms, '{a}')")
 
 
 def downgrade():
