@@ -126,3 +126,26 @@ def test_reindexing_an_evidence_leaves_its_unchanged_documents_as_they_are(world
     search_index().forget_searcher()
     assert newer_id not in search_index().fingerprints()
     assert search(world["candidate_a"], "remplacé").hits == []
+
+
+def test_a_broad_search_on_postgresql_ranks_on_titles_and_keeps_exact_totals(world, search_app, text_version, monkeypatch):
+    """Past FULL_RANK_LIMIT matches PostgreSQL ranks on `head` (title and file name lexemes, kept
+    in the row) instead of every match's full tsvector: the same documents, the same total and
+    counts per kind, the documents whose title holds the word first."""
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("le classement sur `head` est propre à PostgreSQL")
+    import search.postgres as backend
+
+    portfolio = world["portfolio_a"]
+    in_text = factories.make_evidence(portfolio, title="Relevé du commutateur")
+    text_version(in_text, "Le routeur de secours répond ; routeur routeur routeur.\n", "releve.log")
+    in_title = factories.make_evidence(portfolio, title="Routeur de bordure")
+    text_version(in_title, "Interface WAN active.\n", "bordure.log")
+    exact = search(world["admin"], "routeur")
+    monkeypatch.setattr(backend, "FULL_RANK_LIMIT", 0)
+    broad = search(world["admin"], "routeur")
+    assert broad.total == exact.total == 2
+    assert broad.kind_counts == exact.kind_counts
+    assert {h.evidence_id for h in broad.hits} == {h.evidence_id for h in exact.hits} == {in_text.id, in_title.id}
+    assert broad.hits[0].evidence_id == in_title.id
+    assert "<mark>" in str(broad.hits[1].snippet_html)
