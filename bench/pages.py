@@ -15,7 +15,9 @@ submission assigned (target p95 ≤ 150 ms at 300 items, query count flat).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="probatio-bench-pages-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 os.environ.update(
     DATABASE_URL=f"sqlite:///{WORK / 'bench.db'}", STORAGE_DIR=str(WORK / "objects"),
     JOBS_URL=f"sqlite:///{WORK / 'jobs.db'}", SEARCH_INDEX_DIR=str(WORK / "index"),
