@@ -123,21 +123,20 @@ class SearchIndex:
             searcher = writer.searcher()  # the index as it is under the lock (closed with the writer)
             columns: list = []  # (doc_id, fingerprint) column readers, opened when first needed
             for evidence_id, documents in documents_by_evidence.items():
-                indexed: dict[str, set[str]] = {}
+                indexed: dict[str, list[str]] = {}
                 for docnum in searcher.document_numbers(evidence_id=str(evidence_id)):
                     if not columns:
                         columns[:] = [searcher.reader().column_reader(name) for name in ("doc_id", "fingerprint")]
-                    indexed.setdefault(columns[0][docnum], set()).add(columns[1][docnum].decode("ascii"))
+                    indexed.setdefault(columns[0][docnum], []).append(columns[1][docnum].decode("ascii"))
                 wanted = {d["doc_id"] for d in documents}
                 for doc_id in indexed.keys() - wanted:
                     writer.delete_by_term("doc_id", doc_id)
                 for document in documents:
                     given += 1
-                    if indexed.get(document["doc_id"]) == {document["fingerprint"]}:
-                        continue  # unchanged (and indexed once)
-                    if document["doc_id"] in indexed:
-                        writer.delete_by_term("doc_id", document["doc_id"])
-                    writer.add_document(**to_index_fields(document))
+                    if indexed.get(document["doc_id"]) == [document["fingerprint"]]:
+                        continue  # unchanged, and indexed once (a duplicate is rewritten)
+                    # By the unique doc_id: also replaces a copy indexed under another evidence.
+                    writer.update_document(**to_index_fields(document))
         return given
 
     def add_documents(self, documents: Iterable[dict]) -> int:
