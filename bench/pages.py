@@ -10,11 +10,14 @@ certification holding 30 (reference) and 300 evidence items: a jury session, a j
 submission assigned (target p95 ≤ 150 ms at 300 items, query count flat).
 
     .venv/bin/python bench/pages.py [--requests 60]
+    .venv/bin/python bench/pages.py --only juror --profile 20   # the review page, then a cProfile
 """
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -24,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="probatio-bench-pages-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 os.environ.update(
     DATABASE_URL=f"sqlite:///{WORK / 'bench.db'}", STORAGE_DIR=str(WORK / "objects"),
     JOBS_URL=f"sqlite:///{WORK / 'jobs.db'}", SEARCH_INDEX_DIR=str(WORK / "index"),
@@ -84,36 +88,52 @@ def fill_portfolio(portfolio, certification: Certification, items: int) -> None:
     db.session.commit()
 
 
-def measure(client, url: str, requests: int, headers: dict) -> tuple[float, float, int]:
+def measure(client, url: str, requests: int, headers: dict) -> tuple[float, float, int, float]:
+    """(p50 ms, p95 ms, most queries of one request, p50 CPU ms of this process: what the load of
+    other processes on the machine changes least)."""
     counts: list[int] = []
 
     def count(*_args):
         counts[-1] += 1
 
     event.listen(db.engine, "before_cursor_execute", count)
-    timings = []
+    timings, cpu = [], []
     try:
         for _ in range(requests):
             counts.append(0)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             response = client.get(url, headers=headers)
             timings.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
             assert response.status_code == 200, response.status_code
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-    return statistics.median(timings), p95, max(counts)
+    return statistics.median(timings), p95, max(counts), statistics.median(cpu)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--only", choices=("portfolio", "juror"), help="run one of the two parts")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="after timing, profile N requests of the 300-item review page (cProfile, top functions)")
     args = parser.parse_args()
     huey.immediate = True
     app = create_app()
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
+    print(f"Load average at start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    if args.only != "juror":
+        portfolio_pages(app, args.requests)
+    if args.only != "portfolio":
+        juror_review(app, args.requests, args.profile)
+    print(f"Load average at end: {' '.join(open('/proc/loadavg').read().split()[:3])}")
+
+
+def portfolio_pages(app, requests: int) -> None:
+    with app.app_context():
         certification = build_certification()
         portfolios = {}
         for items in (30, 300):
@@ -122,8 +142,8 @@ def main() -> None:
             fill_portfolio(portfolio, certification, items)
             portfolios[items] = (candidate.email, portfolio.id)
 
-    print(f"Portfolio pages, {args.requests} requests each (SQLite, in-process WSGI client), 60 criteria")
-    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    print(f"Portfolio pages, {requests} requests each (SQLite, in-process WSGI client), 60 criteria")
+    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'CPU ms':>9}")
     for items, (email, portfolio_id) in portfolios.items():
         client = app.test_client()
         with app.app_context():
@@ -136,13 +156,12 @@ def main() -> None:
         ):
             client.get(url, headers=headers)  # warm-up
             with app.app_context():
-                p50, p95, queries = measure(client, url, args.requests, headers)
-            print(f"{label:<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
+                p50, p95, queries, cpu = measure(client, url, requests, headers)
+            print(f"{label:<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}{cpu:>9.1f}")
     print("Target: p95 ≤ 100 ms for 300 evidence items; query count equal for 30 and 300 items.")
-    juror_review(app, args.requests)
 
 
-def juror_review(app, requests: int) -> None:
+def juror_review(app, requests: int, profile: int = 0) -> None:
     """The juror's review page of a submitted dossier, 72 criteria, 30 and 300 evidence items."""
     from datetime import datetime
 
@@ -167,14 +186,28 @@ def juror_review(app, requests: int) -> None:
         token = client.get("/connexion").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/connexion", data={"email": "jure@bench.fr", "password": PASSWORD, "csrf_token": token})
     print(f"\nJuror review page, {requests} requests each, 72 criteria")
-    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    print(f"{'page':<28}{'evidence':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'CPU ms':>9}")
     for items, assignment_id in assignments.items():
         url = f"/jury/affectations/{assignment_id}"
         client.get(url)  # warm-up
         with app.app_context():
-            p50, p95, queries = measure(client, url, requests, {})
-        print(f"{'juror review':<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
+            p50, p95, queries, cpu = measure(client, url, requests, {})
+        print(f"{'juror review':<28}{items:>9}{p50:>9.1f}{p95:>9.1f}{queries:>9}{cpu:>9.1f}")
     print("Target: p95 ≤ 150 ms for 300 evidence items; query count equal for 30 and 300 items.")
+    if profile:
+        import cProfile
+        import pstats
+
+        url = f"/jury/affectations/{assignments[300]}"
+        profiler = cProfile.Profile()
+        with app.app_context():
+            profiler.enable()
+            for _ in range(profile):
+                client.get(url)
+            profiler.disable()
+        print(f"\ncProfile of {profile} requests of the 300-item review page (cumulative, top 25)")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
 if __name__ == "__main__":

@@ -279,8 +279,9 @@ def time_backend(index, candidates: list[int], repeat: int) -> dict:
     return figures
 
 
-def postgres_index(url: str) -> PostgresIndex:
-    """A fresh search_documents table in the bench database (made when missing)."""
+def postgres_index(url: str, reuse: bool = False) -> PostgresIndex:
+    """A fresh search_documents table in the bench database (made when missing); with `reuse`,
+    the table of an earlier run is kept when it exists."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -293,8 +294,9 @@ def postgres_index(url: str) -> PostgresIndex:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
     engine = create_engine(target)
-    SearchDocument.__table__.drop(engine, checkfirst=True)
-    SearchDocument.__table__.create(engine)
+    if not reuse:
+        SearchDocument.__table__.drop(engine, checkfirst=True)
+    SearchDocument.__table__.create(engine, checkfirst=True)
     return PostgresIndex(engine)
 
 
@@ -381,6 +383,8 @@ def main() -> None:
     parser.add_argument("--backends", default="whoosh,postgresql,fts5", help="comma-separated: whoosh, postgresql, fts5")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/probatio_bench",
                         help="database for the postgresql backend (its search_documents table is replaced)")
+    parser.add_argument("--pg-reuse", action="store_true",
+                        help="keep the search_documents table of an earlier run with the same --docs (no indexing)")
     args = parser.parse_args()
     backends = {b.strip() for b in args.backends.split(",") if b.strip()}
 
@@ -421,9 +425,11 @@ def main() -> None:
         if "postgresql" in backends:
             from sqlalchemy import text
 
-            pg = postgres_index(args.pg_url)
+            pg = postgres_index(args.pg_url, reuse=args.pg_reuse)
             started = time.perf_counter()
-            count = pg.rebuild(bounds, corpus_slice, processes=args.processes, on_progress=progress)
+            count = pg.doc_count() if args.pg_reuse else 0
+            if count < args.docs:  # nothing to reuse (or another corpus size): index
+                count = pg.rebuild(bounds, corpus_slice, processes=args.processes, on_progress=progress)
             with pg.engine.begin() as connection:
                 connection.execute(text("ANALYZE search_documents"))
                 size_mb = connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar() / 1e6

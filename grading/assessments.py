@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
 
 from accounts.models import User
 from core.timeutil import utcnow
@@ -30,26 +31,52 @@ log = logging.getLogger(__name__)
 
 # --- what the juror reads ----------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class FrozenVersion:
+    """A file version as frozen in the snapshot (what the review page links to)."""
+    id: int
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenEvidence:
+    """An evidence item as frozen in the snapshot, read once per page (plain attributes: the
+    template reads them hundreds of times, and a dict lookup through Jinja costs an exception)."""
+    id: int
+    number: int
+    title: str
+    versions: tuple[FrozenVersion, ...]
+
+    @classmethod
+    def of(cls, snapshot_evidence: dict) -> FrozenEvidence:
+        return cls(
+            snapshot_evidence["id"], snapshot_evidence["number"], snapshot_evidence["title"],
+            tuple(FrozenVersion(v["id"], v["filename"]) for v in snapshot_evidence.get("versions", ())),
+        )
+
+
+@dataclass(slots=True)
 class ClaimedEvidence:
-    evidence: dict  # the evidence as frozen in the snapshot (title, versions…)
+    evidence: FrozenEvidence
     justification: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionReview:
     criterion: Criterion
     claimed: list[ClaimedEvidence]
     assessment: Assessment | None
+    # criterion.label, worked out once for the whole bloc (the property walks the bloc each time).
+    label: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class DeliverableReview:
     deliverable: Deliverable
-    provided_by: list[dict]
+    provided_by: list[FrozenEvidence]
 
 
-@dataclass
+@dataclass(slots=True)
 class EvaluationReview:
     evaluation: Evaluation
     criteria: list[CriterionReview]
@@ -64,6 +91,20 @@ class BlocReview:
     @property
     def criteria(self) -> list[CriterionReview]:
         return [c for e in self.evaluations for c in e.criteria]
+
+
+def bloc_labels(bloc: Bloc) -> dict[int, str]:
+    """Criterion id → its label (Criterion.label's rule) for every criterion of a bloc, in one pass."""
+    codes: dict[str, int] = {}
+    for evaluation in bloc.evaluations:
+        for criterion in evaluation.criteria:
+            codes[criterion.code] = codes.get(criterion.code, 0) + 1
+    labels = {}
+    for evaluation in bloc.evaluations:
+        for criterion in evaluation.criteria:
+            parts = (bloc.code, evaluation.code, criterion.code) if codes[criterion.code] > 1 else (bloc.code, criterion.code)
+            labels[criterion.id] = " · ".join(part for part in parts if part)
+    return labels
 
 
 def graded_count(blocs: list[BlocReview]) -> tuple[int, int]:
@@ -83,28 +124,44 @@ def assessments_of(assignment: SessionAssignment, juror_id: int) -> dict[int, As
     return {a.criterion_id: a for a in rows}
 
 
-def review_workspace(assignment: SessionAssignment, juror: User) -> list[BlocReview]:
-    """The frozen snapshot organised bloc → evaluation → criterion, with this juror's verdicts."""
-    snapshot = snapshot_of(assignment.submission)
+def review_workspace(assignment: SessionAssignment, juror: User, snapshot: dict | None = None) -> list[BlocReview]:
+    """The frozen snapshot organised bloc → evaluation → criterion, with this juror's verdicts.
+
+    Every per-criterion list is made here in one pass over the snapshot (the template only
+    walks them): each evidence item is read once into a FrozenEvidence shared by the criteria it
+    is claimed for and the deliverables it provides. `snapshot`: the submission's parsed snapshot
+    when the caller has it already (a 300-item dossier's JSON is worth parsing once per page)."""
+    if snapshot is None:
+        snapshot = snapshot_of(assignment.submission)
     claimed: dict[int, list[ClaimedEvidence]] = {}
-    providing: dict[int, list[dict]] = {}
-    for evidence in snapshot["evidence"]:
-        for claim in evidence["claims"]:
+    providing: dict[int, list[FrozenEvidence]] = {}
+    for item in snapshot["evidence"]:
+        evidence = FrozenEvidence.of(item)
+        for claim in item["claims"]:
             claimed.setdefault(claim["criterion_id"], []).append(ClaimedEvidence(evidence, claim["justification"]))
-        for deliverable_id in evidence.get("deliverable_ids", []):
+        for deliverable_id in item.get("deliverable_ids", []):
             providing.setdefault(deliverable_id, []).append(evidence)
     mine = assessments_of(assignment, juror.id)
-    return [
-        BlocReview(bloc, [
+    blocs = assignment.session.blocs
+    # Evaluations, criteria and deliverables of every bloc in three queries, not two per evaluation.
+    db.session.scalars(
+        select(Bloc).where(Bloc.id.in_([b.id for b in blocs])).options(
+            selectinload(Bloc.evaluations).selectinload(Evaluation.criteria),
+            selectinload(Bloc.evaluations).selectinload(Evaluation.deliverables),
+        )
+    ).all()
+    workspace = []
+    for bloc in blocs:
+        labels = bloc_labels(bloc)
+        workspace.append(BlocReview(bloc, [
             EvaluationReview(
                 evaluation,
-                [CriterionReview(c, claimed.get(c.id, []), mine.get(c.id)) for c in evaluation.criteria],
+                [CriterionReview(c, claimed.get(c.id, []), mine.get(c.id), labels[c.id]) for c in evaluation.criteria],
                 [DeliverableReview(d, providing.get(d.id, [])) for d in evaluation.deliverables],
             )
             for evaluation in bloc.evaluations
-        ])
-        for bloc in assignment.session.blocs
-    ]
+        ]))
+    return workspace
 
 
 def gradable_criterion(assignment: SessionAssignment, criterion_id: int) -> Criterion:

@@ -122,6 +122,31 @@ def terms_of(word: str) -> tuple[str, ...] | None:
     return terms
 
 
+HEAD_LENGTH = 2
+
+
+def head_of(word: str) -> str:
+    """The first HEAD_LENGTH characters of a word folded: every term of the word (terms_of)
+    begins with them, or is a beginning of them (Snowball's French stemmer only changes what
+    follows the second letter; folding is the same on both sides). Lets the highlighter skip,
+    without stemming it, a word that cannot give any of the terms it looks for."""
+    return fold(word[:HEAD_LENGTH + 1])[:HEAD_LENGTH]
+
+
+def heads_of(terms) -> tuple[frozenset[str], frozenset[str]]:
+    """(heads of length HEAD_LENGTH, shorter heads) of a set of terms or prefixes."""
+    full = frozenset(t[:HEAD_LENGTH] for t in terms if len(t) >= HEAD_LENGTH)
+    short = frozenset(t for t in terms if len(t) < HEAD_LENGTH)
+    return full, short
+
+
+def may_give(word: str, heads: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """False when no term of `word` can begin with one of the heads (heads_of)."""
+    full, short = heads
+    head = word[:HEAD_LENGTH + 1].lower().translate(FOLD_TABLE)[:HEAD_LENGTH]  # head_of, inlined
+    return head in full or (bool(short) and any(head.startswith(s) for s in short))
+
+
 def _restore_participle(word: str) -> str | None:
     """"configuree" -> "configurée", "configurees" -> "configurées" (step 6); None otherwise."""
     for ending, accented in (("ees", "ées"), ("ee", "ée")):

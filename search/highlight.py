@@ -12,7 +12,7 @@ from html import escape
 
 from whoosh import query as wq
 
-from search.analysis import TOKEN_RE, terms_of
+from search.analysis import TOKEN_RE, heads_of, may_give, terms_of
 
 MAX_MATCHES = 200
 ELLIPSIS = "…"
@@ -32,8 +32,12 @@ def query_terms_by_field(query: wq.Query, reader) -> dict[str, set[str]]:
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     spans = []
+    heads = heads_of(terms)
     for match in TOKEN_RE.finditer(text):
-        word_terms = terms_of(match.group(0))
+        word = match.group(0)
+        if not may_give(word, heads):
+            continue  # cannot give any of the terms: not worth stemming
+        word_terms = terms_of(word)
         if word_terms and any(t in terms for t in word_terms):
             spans.append(match.span())
             if len(spans) >= MAX_MATCHES:

@@ -112,15 +112,32 @@ class SearchIndex:
         writer.commit()
 
     def replace_evidence(self, documents_by_evidence: dict[int, list[dict]]) -> int:
-        """Replace every document of each evidence by the given ones ([] deletes them)."""
-        added = 0
+        """Make each evidence's documents the given ones ([] deletes them); returns their number.
+
+        Incremental: inside the writer's lock, a document whose fingerprint is the one already
+        indexed is left as it is (not analysed again), one that changed is replaced, and the
+        documents of the evidence that are no longer given are deleted. A new version of a file
+        thus costs the analysis of that version only, not of every older one."""
+        given = 0
         with self.writer() as writer:
+            searcher = writer.searcher()  # the index as it is under the lock (closed with the writer)
+            columns: list = []  # (doc_id, fingerprint) column readers, opened when first needed
             for evidence_id, documents in documents_by_evidence.items():
-                writer.delete_by_term("evidence_id", str(evidence_id))
+                indexed: dict[str, list[str]] = {}
+                for docnum in searcher.document_numbers(evidence_id=str(evidence_id)):
+                    if not columns:
+                        columns[:] = [searcher.reader().column_reader(name) for name in ("doc_id", "fingerprint")]
+                    indexed.setdefault(columns[0][docnum], []).append(columns[1][docnum].decode("ascii"))
+                wanted = {d["doc_id"] for d in documents}
+                for doc_id in indexed.keys() - wanted:
+                    writer.delete_by_term("doc_id", doc_id)
                 for document in documents:
-                    writer.add_document(**to_index_fields(document))
-                    added += 1
-        return added
+                    given += 1
+                    if indexed.get(document["doc_id"]) == [document["fingerprint"]]:
+                        continue  # unchanged, and indexed once (a duplicate is rewritten)
+                    # By the unique doc_id: also replaces a copy indexed under another evidence.
+                    writer.update_document(**to_index_fields(document))
+        return given
 
     def add_documents(self, documents: Iterable[dict]) -> int:
         """Add (or replace, by doc_id) documents in one commit."""

@@ -15,6 +15,33 @@ from grading.views import bp
 from grading.views.common import current, load_assignment, perform, refused, visible_accommodations
 
 
+class _Links:
+    """The preview and download links of one frozen file version."""
+    __slots__ = ("preview", "download")
+
+    def __init__(self, preview: str, download: str):
+        self.preview = preview
+        self.download = download
+
+
+_SENTINEL = 987654321
+
+
+def _url_maker(endpoint: str):
+    """url_for(endpoint, version_id=…) for many ids at the cost of one: the URL is built once
+    with a sentinel id and the id put in its place (an int needs no quoting)."""
+    head, tail = url_for(endpoint, version_id=_SENTINEL).split(str(_SENTINEL), 1)
+    return lambda version_id: f"{head}{int(version_id)}{tail}"
+
+
+def version_links(blocs: list[assessments.BlocReview]) -> dict[int, _Links]:
+    """Version id → its links, for every version the page shows (each built once: an evidence
+    item claimed for several criteria shows the same links under each)."""
+    preview, download = _url_maker("evidence_files.preview"), _url_maker("evidence_files.download")
+    ids = {v.id for b in blocs for c in b.criteria for item in c.claimed for v in item.evidence.versions}
+    return {version_id: _Links(preview(version_id), download(version_id)) for version_id in ids}
+
+
 def _review_page(assignment: SessionAssignment, anchor: str | None = None) -> str:
     return url_for("grading.review", assignment_id=assignment.id, _anchor=anchor)
 
@@ -24,16 +51,17 @@ def _review_page(assignment: SessionAssignment, anchor: str | None = None) -> st
 def review(assignment_id: int):
     assignment = load_assignment(assignment_id, Permission.GRADE_SUBMISSION)
     user = current()
-    blocs = assessments.review_workspace(assignment, user)
+    snapshot = snapshot_of(assignment.submission)
+    blocs = assessments.review_workspace(assignment, user, snapshot)
     graded, total = assessments.graded_count(blocs)
     return render_template(
         "grading/review.html",
         assignment=assignment, session=assignment.session, submission=assignment.submission, blocs=blocs,
-        total=total, graded=graded, locked=assessments.grid_lock(assignment, user.id) is not None,
+        gaps=snapshot.get("readiness"), total=total, graded=graded, links=version_links(blocs), locked=assessments.grid_lock(assignment, user.id) is not None,
         grid=assessments.grid_submission(assignment, user.id), intact=verify_submission(assignment.submission),
         accommodations=visible_accommodations(assignment.candidate.id), verdicts=list(Verdict),
         compare=may(user, Permission.VIEW_DELIBERATION, assignment),
-        excerpts=excerpts_by_claim(snapshot_of(assignment.submission)),
+        excerpts=excerpts_by_claim(snapshot),
     )
 
 

@@ -178,3 +178,24 @@ def test_short_prefix_is_refused_with_a_notice():
 
 def test_fold_matches_analyzer_folding():
     assert fold("Événement Cœur") == "evenement coeur"
+
+
+def test_every_term_of_a_word_begins_with_its_folded_head():
+    """The highlighter skips, without stemming them, the words whose folded first two letters
+    begin none of the looked-for terms (analysis.may_give): that holds only if no term of a word
+    changes its first two letters. Tricky French words (ligatures, diaeresis, y and u between
+    vowels, elisions, participles, short words, numbers, log tokens)."""
+    from search.analysis import TOKEN_RE, head_of, heads_of, may_give, terms_of
+
+    text = (
+        "Œuvre œuvrer cœur yeux aïeul naïve Noël où à y ii ça qu'il l'adresse d'accès jusqu'au "
+        "configurée configuree configurées Éléments ÉCHEC élevés IPsec VLAN802 x86_64 0x1F ssh-keygen "
+        "pare-feu sous-réseaux journaux journal journée journalisation sauvegardes sauvegardé "
+        "paye payer essuyer appuyé guérir quelques aujourd'hui bâtiment île hôte Ärger straße"
+    )
+    for word in TOKEN_RE.findall(text):
+        for term in terms_of(word) or ():
+            head = head_of(word)
+            assert term.startswith(head) or head.startswith(term), (word, term, head)
+            assert may_give(word, heads_of({term}))
+    assert not may_give("routeur", heads_of({"journal"}))

@@ -95,3 +95,57 @@ def test_a_new_version_does_not_rewrite_the_unchanged_documents_on_postgresql(wo
     assert xmin(first) == before  # the older version's row was left as it was
     assert {h.evidence_id for h in search(world["candidate_a"], "renégocié").hits} == {world["evidence_a"].id}
     assert {h.evidence_id for h in search(world["candidate_a"], "DENY").hits} == {world["evidence_a"].id}
+
+
+def test_reindexing_an_evidence_leaves_its_unchanged_documents_as_they_are(world, search_app, text_version):
+    """On both backends a reindex only rewrites the documents whose fingerprint changed: a
+    document handed in again with the same fingerprint keeps what the index holds (here a title
+    altered behind the fingerprint's back stays unseen), one whose fingerprint changed is
+    replaced, and one no longer handed in is deleted."""
+    from extensions import db
+    from search.documents import documents_for
+    from search.services import search_index
+
+    evidence = world["evidence_a"]
+    newer = text_version(evidence, "Seconde version : tunnel IPsec renégocié.\n", "ipsec.log")
+    documents = documents_for(db.session, [evidence.id])[evidence.id]
+    by_id = {d["doc_id"]: d for d in documents}
+    older_id, newer_id = f"v{world['version_a'].id}", f"v{newer.id}"
+    assert {older_id, newer_id} <= set(by_id)
+
+    same_print = {**by_id[older_id], "title": "Titre fantôme"}  # fingerprint left as it was
+    changed = {**by_id[newer_id], "title": "Titre remplacé"}
+    changed["fingerprint"] = "0" * 40
+    search_index().replace_evidence({evidence.id: [same_print, changed]})
+    search_index().forget_searcher()
+
+    assert search(world["candidate_a"], "fantôme").hits == [], "an unchanged fingerprint must not rewrite the document"
+    assert [h.evidence_id for h in search(world["candidate_a"], "remplacé").hits] == [evidence.id]
+    assert set(search_index().fingerprints()) & set(by_id) == {older_id, newer_id}
+    search_index().replace_evidence({evidence.id: [same_print]})
+    search_index().forget_searcher()
+    assert newer_id not in search_index().fingerprints()
+    assert search(world["candidate_a"], "remplacé").hits == []
+
+
+def test_a_broad_search_on_postgresql_ranks_on_titles_and_keeps_exact_totals(world, search_app, text_version, monkeypatch):
+    """Past FULL_RANK_LIMIT matches PostgreSQL ranks on `head` (title and file name lexemes, kept
+    in the row) instead of every match's full tsvector: the same documents, the same total and
+    counts per kind, the documents whose title holds the word first."""
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("le classement sur `head` est propre à PostgreSQL")
+    import search.postgres as backend
+
+    portfolio = world["portfolio_a"]
+    in_text = factories.make_evidence(portfolio, title="Relevé du commutateur")
+    text_version(in_text, "Le routeur de secours répond ; routeur routeur routeur.\n", "releve.log")
+    in_title = factories.make_evidence(portfolio, title="Routeur de bordure")
+    text_version(in_title, "Interface WAN active.\n", "bordure.log")
+    exact = search(world["admin"], "routeur")
+    monkeypatch.setattr(backend, "FULL_RANK_LIMIT", 0)
+    broad = search(world["admin"], "routeur")
+    assert broad.total == exact.total == 2
+    assert broad.kind_counts == exact.kind_counts
+    assert {h.evidence_id for h in broad.hits} == {h.evidence_id for h in exact.hits} == {in_text.id, in_title.id}
+    assert broad.hits[0].evidence_id == in_title.id
+    assert "<mark>" in str(broad.hits[1].snippet_html)
