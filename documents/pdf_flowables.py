@@ -196,8 +196,13 @@ class PageSlot(Flowable):
         self.placements = placements
         self.text_height = text_height
 
+    @property
+    def min_height(self) -> float:
+        """The least room the slot takes on a page before it moves to the next one."""
+        return self.text_height * self.min_share
+
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        room = available_height if available_height >= self.text_height * self.min_share else self.text_height
+        room = available_height if available_height >= self.min_height else self.text_height
         room -= 4  # leaves space for the border
         self.scale = min(available_width / self.page_width, room / self.page_height)
         self.width = self.page_width * self.scale
@@ -299,14 +304,19 @@ class KeepWithStart(KeepTogether):
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         *head, last = self._content
-        if not isinstance(last, (Paragraph, Table, CodeFlowable)):
+        if not isinstance(last, (Paragraph, Table, CodeFlowable, PageSlot)):
             return super().split(available_width, available_height)
         needed = 0.0
         for flowable in head:
             needed += flowable.wrapOn(self.canv, available_width, available_height)[1]
             needed += flowable.getSpaceBefore() + flowable.getSpaceAfter()
-        last_height = last.wrapOn(self.canv, available_width, available_height)[1]
-        needed += min(last_height, self.start_height) + last.getSpaceBefore()
+        if isinstance(last, PageSlot):
+            # An embedded page shrinks to the room left, down to its minimum: the caption and the
+            # page stay together on this page when that minimum fits under the caption.
+            needed += last.min_height
+        else:
+            last_height = last.wrapOn(self.canv, available_width, available_height)[1]
+            needed += min(last_height, self.start_height) + last.getSpaceBefore()
         if needed > available_height:
             return super().split(available_width, available_height)
         return list(self._content)
