@@ -9,6 +9,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from documents.images import PdfPicture
@@ -322,14 +323,25 @@ class KeepWithStart(KeepTogether):
         return list(self._content)
 
 
+class _DraftText(PDFTextObject):
+    """A text object that keeps its cursor but formats no text operator (nothing is written)."""
+
+    def _formatText(self, text) -> str:  # noqa: N802 (reportlab's name)
+        return ""
+
+
 class DraftCanvas(Canvas):
-    """The canvas of the layout passes, which settle page numbers: it counts pages, writes nothing."""
+    """The canvas of the layout passes, which settle page numbers: it counts pages, writes nothing,
+    and its text objects skip formatting the text (font subsets, escaping)."""
 
     draft = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.page_count = 0
+
+    def beginText(self, x=0, y=0, direction=None):  # noqa: N802 (reportlab's name)
+        return _DraftText(self, x, y, direction=direction)
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self.page_count += 1
