@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import time
-import zipfile
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
@@ -38,7 +37,6 @@ TOC_INSTRUCTION = r' TOC \o "1-3" \h \z \u '
 TOC_PLACEHOLDER = ("Faites un clic droit puis « Mettre à jour les champs » pour actualiser "
                    "la table des matières.")
 HEADER_FILL, CODE_FILL = "D9E2F3", "F3F3F3"
-_COMPRESSED_PICTURES = {"image/jpeg", "image/png"}
 
 # Elements that may follow w:shd in a paragraph's properties (CT_PPr), and w:updateFields in the
 # settings (CT_Settings), in the schema's order.
@@ -139,28 +137,8 @@ class _DocxWriter:
         self._set_up()
         for block in self.model.blocks:
             self._block(block)
-        return self._save()
-
-    def _save(self) -> bytes:
-        """What `doc.save` writes, but JPEG and PNG pictures stored as they are: deflating them
-        again took a fifth of the render and saves nothing."""
-        from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
-        from docx.opc.pkgwriter import _ContentTypesItem
-
-        package = self.doc.part.package
-        parts = list(package.iter_parts())
-        for part in parts:
-            part.before_marshal()
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob)
-            archive.writestr(PACKAGE_URI.rels_uri.membername, package.rels.xml)
-            for part in parts:
-                stored = part.content_type in _COMPRESSED_PICTURES
-                archive.writestr(part.partname.membername, part.blob,
-                                 compress_type=zipfile.ZIP_STORED if stored else None)
-                if len(part.rels):
-                    archive.writestr(part.partname.rels_uri.membername, part.rels.xml)
+        self.doc.save(buffer)
         return buffer.getvalue()
 
     def _set_up(self) -> None:
