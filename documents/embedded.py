@@ -23,7 +23,7 @@ from documents.model import PdfPages, Svg, source_bytes
 MAX_PDF_BYTES = 60 * 1024 * 1024
 MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_PAGE_SIDE = 14400  # points: PDF's own limit (200 inches)
-WORD_PAGE_PIXELS = 900  # width of a page drawn for Word (about 130 dpi as printed)
+WORD_PAGE_PIXELS = 800  # width of a page drawn for Word: about 120 dpi as printed, above a screen's 96
 PAGE_TEXT_CHARS = 4000  # extracted text kept under each page in Word
 # pdfium is not thread-safe: every call into it holds this lock.
 PDFIUM_LOCK = threading.Lock()
