@@ -83,12 +83,26 @@ def libreoffice() -> str | None:
 
 
 def timed(function, repeat: int):
-    durations, result = [], None
+    """Median wall-clock seconds, median CPU seconds of this process (all its threads), result."""
+    durations, cpu, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
         durations.append(time.perf_counter() - start)
-    return statistics.median(durations), result
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(durations), statistics.median(cpu), result
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
 
 
 def main() -> None:
@@ -102,33 +116,37 @@ def main() -> None:
         candidate = accounts.create_user("reference@bench.fr", "Jeanne Référence", {Role.CANDIDATE}, password="mot-de-passe-bench")
         submission = reference_submission(candidate)
         before = rss_mb()
-        build_s, (document, _) = timed(lambda: build_document(submission, "dossier"), args.repeat)
-        docx_s, docx = timed(lambda: render_docx(document), args.repeat)
+        print(f"load average before: {load_average()} ({os.cpu_count()} cores)", flush=True)
+        build_s, build_cpu, (document, _) = timed(lambda: build_document(submission, "dossier"), args.repeat)
+        docx_s, docx_cpu, docx = timed(lambda: render_docx(document), args.repeat)
         report = RenderReport()
-        pdf_s, pdf = timed(lambda: render_pdf(document, report), args.repeat)
+        pdf_s, pdf_cpu, pdf = timed(lambda: render_pdf(document, report), args.repeat)
         growth = rss_mb() - before
 
+    # Wall-clock seconds are the targets' unit; on a shared machine the process's CPU seconds say
+    # what the work costs whatever the load, and the LibreOffice ratio is taken in both.
     print("Reference dossier: 40 screenshots, 20 log/script excerpts, 10 PDF of 3 pages, 5 SVG, 5 Word, "
           "3 blocs (median of %d runs)" % args.repeat)
-    print(f"{'step':<34}{'seconds':>9}  target")
-    print(f"{'build document model':<34}{build_s:>9.2f}")
-    print(f"{'render DOCX (python-docx)':<34}{docx_s:>9.2f}  ≤ 3 s   ({len(docx) / 1e6:.1f} MB)")
-    print(f"{'render PDF (reportlab + pypdf)':<34}{pdf_s:>9.2f}  ≤ 6 s   ({len(pdf) / 1e6:.1f} MB)")
-    print(f"{'PDF pages':<34}{report.page_count:>9}  ≥ 60")
-    print(f"{'memory growth (max RSS, MB)':<34}{growth:>9.0f}  ≤ 200")
+    print(f"{'step':<34}{'seconds':>9}{'CPU s':>8}  target")
+    print(f"{'build document model':<34}{build_s:>9.2f}{build_cpu:>8.2f}")
+    print(f"{'render DOCX (python-docx)':<34}{docx_s:>9.2f}{docx_cpu:>8.2f}  ≤ 3 s   ({len(docx) / 1e6:.1f} MB)")
+    print(f"{'render PDF (reportlab + pypdf)':<34}{pdf_s:>9.2f}{pdf_cpu:>8.2f}  ≤ 6 s   ({len(pdf) / 1e6:.1f} MB)")
+    print(f"{'PDF pages':<34}{report.page_count:>9}{'':>8}  ≥ 60")
+    print(f"{'memory growth (max RSS, MB)':<34}{growth:>9.0f}{'':>8}  ≤ 200")
     soffice = libreoffice()
     if soffice:
         source = WORK / "dossier.docx"
         source.write_bytes(docx)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), children_cpu()
         subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{WORK / 'lo'}",
                         "--convert-to", "pdf", "--outdir", str(WORK), str(source)],
                        check=True, capture_output=True, timeout=900)
-        reference = time.perf_counter() - start
-        print(f"{'reference: LibreOffice DOCX → PDF':<34}{reference:>9.2f}  "
-              f"(Probatio's PDF {reference / pdf_s:.1f}× faster; target ≥ 3×)")
+        reference, reference_cpu = time.perf_counter() - start, children_cpu() - start_cpu
+        print(f"{'reference: LibreOffice DOCX → PDF':<34}{reference:>9.2f}{reference_cpu:>8.2f}  "
+              f"(Probatio's PDF {reference / pdf_s:.1f}× faster, {reference_cpu / pdf_cpu:.1f}× in CPU; target ≥ 3×)")
     else:
         print(f"{'reference: LibreOffice DOCX → PDF':<34}{'n/a':>9}  (LibreOffice not installed)")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

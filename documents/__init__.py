@@ -7,11 +7,11 @@ from documents.docx_renderer import render_docx
 from documents.model import (Block, BulletList, CodeBlock, CrossReference, Document, Heading, Image,
                              Inline, PageBreak, Paragraph, PdfPages, Run, Svg, Table, TableOfContents, TitlePage,
                              parse_markup)
-from documents.pdf_renderer import RenderError, pdf_page_count, render_pdf
+from documents.pdf_renderer import RenderError, layout_page_count, pdf_page_count, render_pdf
 from documents.text import RenderReport
 
 __all__ = [
     "Block", "BulletList", "CodeBlock", "CrossReference", "Document", "Heading", "Image", "Inline",
     "PageBreak", "Paragraph", "PdfPages", "RenderError", "RenderReport", "Run", "Svg", "Table", "TableOfContents",
-    "TitlePage", "parse_markup", "pdf_page_count", "render_docx", "render_pdf",
+    "TitlePage", "layout_page_count", "parse_markup", "pdf_page_count", "render_docx", "render_pdf",
 ]

@@ -72,6 +72,9 @@ class _DocxWriter:
         self.anchor_names: dict[str, str] = {}  # anchor -> bookmark name
         self.anchors = document.anchors()
         self._bookmark_count = 0
+        self._style_ids: dict[str, str] = {}  # style name -> id: python-docx looks names up slowly
+        self._image_rids: dict[str, str] = {}  # SHA-1 of a picture -> relationship id of its part
+        self._shape_count = 0
         self._name_headings(document)
 
     def _name_headings(self, document: Document) -> None:
@@ -89,6 +92,44 @@ class _DocxWriter:
                 name = f"_Probatio_h{number}"  # leading underscore: a hidden bookmark
             used.add(name)
             self.bookmark_names[id(heading)] = name
+
+    def _style_id(self, name: str) -> str:
+        style_id = self._style_ids.get(name)
+        if style_id is None:
+            style_id = self._style_ids[name] = self.doc.styles[name].style_id
+        return style_id
+
+    def _add_paragraph(self, text: str = "", style: str | None = None):
+        """`doc.add_paragraph`, with the style set by its id (python-docx resolves a style name by
+        walking every style, twice, for each paragraph)."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self._style_id(style)
+        return paragraph
+
+    def _add_table(self, rows: int, cols: int, style: str):
+        table = self.doc.add_table(rows=rows, cols=cols)
+        table._tbl.tblStyle_val = self._style_id(style)
+        return table
+
+    def _add_picture(self, run, data: bytes, width: float, height: float) -> None:
+        """`run.add_picture` without its costs that grow with the document: it hashes every picture
+        already added to find a duplicate, and reads every id of the document for a new one."""
+        from docx.image.image import Image as DocxImage
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.oxml.shape import CT_Inline
+        from docx.parts.image import ImagePart
+
+        image = DocxImage.from_blob(data)
+        rid = self._image_rids.get(image.sha1)
+        if rid is None:
+            partname = PackURI(f"/word/media/probatio{len(self._image_rids) + 1}.{image.ext}")
+            rid = self.doc.part.relate_to(ImagePart.from_image(image, partname), RELATIONSHIP_TYPE.IMAGE)
+            self._image_rids[image.sha1] = rid
+        cx, cy = image.scaled_dimensions(Pt(width), Pt(height))
+        self._shape_count += 1  # drawing ids: their own range, clear of the bookmarks' ids
+        run._r.add_drawing(CT_Inline.new_pic_inline(100000 + self._shape_count, rid, image.filename, cx, cy))
 
     # ------------------------------------------------------------------------------ document
 
@@ -185,29 +226,29 @@ class _DocxWriter:
     def _title_page(self, page: TitlePage) -> None:
         for _ in range(6):
             self.doc.add_paragraph()
-        title = self.doc.add_paragraph(self.clean(page.title), style="Title")
+        title = self._add_paragraph(self.clean(page.title), "Title")
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if page.subtitle:
-            subtitle = self.doc.add_paragraph(self.clean(page.subtitle), style="Subtitle")
+            subtitle = self._add_paragraph(self.clean(page.subtitle), "Subtitle")
             subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for line in page.lines:
             self.doc.add_paragraph(self.clean(line)).alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.doc.add_page_break()
 
     def _contents(self, contents: TableOfContents) -> None:
-        self.doc.add_paragraph(self.clean(contents.title), style="TOC Heading")
+        self._add_paragraph(self.clean(contents.title), "TOC Heading")
         first = self.doc.add_paragraph()
         _field_begin(first, TOC_INSTRUCTION)
         note = first.add_run(TOC_PLACEHOLDER)
         note.italic, note.font.color.rgb = True, RGBColor(0x59, 0x59, 0x59)
         last = first
         for heading in self.model.headings():
-            last = self.doc.add_paragraph(style=f"toc {heading.level}")
+            last = self._add_paragraph(style=f"toc {heading.level}")
             last._p.append(self._hyperlink(self.bookmark_names[id(heading)], heading.text))
         _field_end(last)
 
     def _heading(self, heading: Heading) -> None:
-        paragraph = self.doc.add_heading(self.clean(heading.text), level=heading.level)
+        paragraph = self._add_paragraph(self.clean(heading.text), f"Heading {heading.level}")
         self._bookmark_count += 1
         bookmark_id = self._bookmark_count
         name = self.bookmark_names[id(heading)]
@@ -221,14 +262,16 @@ class _DocxWriter:
 
     def _bullets(self, bullets: BulletList) -> None:
         for item in bullets.items:
-            self._inlines(self.doc.add_paragraph(style="List Bullet"), item)
+            self._inlines(self._add_paragraph(style="List Bullet"), item)
 
     def _inlines(self, paragraph, runs: list[Inline]) -> None:
         for inline in runs:
             if isinstance(inline, Run):
                 run = paragraph.add_run(self.clean(inline.text))
-                run.bold = inline.bold or None
-                run.italic = inline.italic or None
+                if inline.bold:  # setting None would still add an empty w:rPr
+                    run.bold = True
+                if inline.italic:
+                    run.italic = True
             else:
                 self._reference(paragraph, inline)
 
@@ -248,14 +291,13 @@ class _DocxWriter:
 
     def _caption(self, text: str, keep_with_next: bool) -> None:
         if text:
-            caption = self.doc.add_paragraph(self.clean(text), style="Caption")
+            caption = self._add_paragraph(self.clean(text), "Caption")
             caption.paragraph_format.keep_with_next = keep_with_next
 
     def _table(self, table: Table) -> None:
         self._caption(table.caption, keep_with_next=True)
         widths = [Pt(TEXT_WIDTH_PT * fraction) for fraction in table.fractions()]
-        grid = self.doc.add_table(rows=1, cols=len(table.header))
-        grid.style = self.doc.styles["Table Grid"]
+        grid = self._add_table(1, len(table.header), "Table Grid")
         grid.alignment = WD_TABLE_ALIGNMENT.CENTER
         grid.autofit = False
         for column, width in zip(grid.columns, widths, strict=True):
@@ -282,7 +324,7 @@ class _DocxWriter:
             try:
                 picture = read_for_word(image, reencode)
                 width, height = fit(picture.width_px, picture.height_px, picture.dpi, TEXT_WIDTH_PT, max_height)
-                paragraph.add_run().add_picture(io.BytesIO(picture.data), width=Pt(width), height=Pt(height))
+                self._add_picture(paragraph.add_run(), picture.data, width, height)
                 break
             except UnreadableImageError:
                 break
@@ -307,7 +349,7 @@ class _DocxWriter:
         paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
-        paragraph.add_run().add_picture(io.BytesIO(data), width=Pt(width), height=Pt(height))
+        self._add_picture(paragraph.add_run(), data, width, height)
         properties = paragraph._p.xpath(".//wp:docPr")
         if properties:
             properties[0].set("descr", self.clean(alt))
@@ -369,8 +411,7 @@ class _DocxWriter:
 
     def _placeholder(self, caption: str) -> None:
         self.report.unreadable_images.append(caption)
-        box = self.doc.add_table(rows=1, cols=1)
-        box.style = self.doc.styles["Table Grid"]
+        box = self._add_table(1, 1, "Table Grid")
         box.alignment = WD_TABLE_ALIGNMENT.CENTER
         cell = box.rows[0].cells[0]
         cell.width = Pt(TEXT_WIDTH_PT * 0.8)

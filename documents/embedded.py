@@ -23,7 +23,7 @@ from documents.model import PdfPages, Svg, source_bytes
 MAX_PDF_BYTES = 60 * 1024 * 1024
 MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_PAGE_SIDE = 14400  # points: PDF's own limit (200 inches)
-WORD_PAGE_PIXELS = 900  # width of a page drawn for Word (about 130 dpi as printed)
+WORD_PAGE_PIXELS = 800  # width of a page drawn for Word: about 120 dpi as printed, above a screen's 96
 PAGE_TEXT_CHARS = 4000  # extracted text kept under each page in Word
 # pdfium is not thread-safe: every call into it holds this lock.
 PDFIUM_LOCK = threading.Lock()
@@ -131,7 +131,7 @@ def pdf_page_pictures(prepared: PreparedPdf) -> list[tuple[tuple[bytes, int, int
                 try:
                     page = document[index]
                     bitmap = page.render(scale=WORD_PAGE_PIXELS / width, draw_annots=True)
-                    image = bitmap.to_pil().convert("RGB")
+                    image = _rgb(bitmap.to_pil())
                     textpage = page.get_textpage()
                     text = textpage.get_text_bounded() or ""
                     textpage.close()
@@ -144,6 +144,11 @@ def pdf_page_pictures(prepared: PreparedPdf) -> list[tuple[tuple[bytes, int, int
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         pictures = list(pool.map(_jpeg, [image for image, _ in drawn]))
     return [(picture, text) for picture, (_, text) in zip(pictures, drawn, strict=True)]
+
+
+def _rgb(image):
+    """pdfium's BGR bitmap comes out of `to_pil` as an RGB copy already: converting copies again."""
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def _jpeg(image) -> tuple[bytes, int, int] | None:
@@ -345,7 +350,7 @@ def svg_picture(prepared: PreparedSvg, width_px: int = 1200) -> tuple[bytes, int
         try:
             page = document[0]
             bitmap = page.render(scale=width_px / prepared.width)
-            image = bitmap.to_pil().convert("RGB")
+            image = _rgb(bitmap.to_pil())
         finally:
             document.close()
     buffer = io.BytesIO()

@@ -9,6 +9,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from documents.images import PdfPicture
@@ -56,22 +57,29 @@ class CodeFlowable(Flowable):
 
     def draw(self) -> None:
         canvas = self.canv
+        if getattr(canvas, "draft", False):
+            return  # layout passes only need the size; the last pass draws
         canvas.saveState()
         canvas.setFillColor(CODE_BACKGROUND)
         canvas.rect(0, 0, self.width, self.height, stroke=0, fill=1)
-        numbers, code = canvas.beginText(), canvas.beginText()
-        numbers.setFont(self.font, self.size)
-        numbers.setFillColor(LINE_NUMBER_COLOUR)
-        code.setFont(self.font, self.size)
-        code.setFillColor(self.colour or HexColor("#000000"))
         baseline = self.height - self.padding - self.size
+        # One text object per column, moving down a line per row (T*): no per-row origin, no
+        # per-row width; a fixed-width face right-aligns the numbers with spaces.
+        numbers, code = canvas.beginText(0, baseline), canvas.beginText(self.number_width + self.size, baseline)
+        for text in (numbers, code):
+            text.setFont(self.font, self.size, self.leading)
+        numbers.setFillColor(LINE_NUMBER_COLOUR)
+        code.setFillColor(self.colour or HexColor("#000000"))
+        cell = stringWidth("0", self.font, self.size)
+        fixed = cell > 0 and stringWidth("W", self.font, self.size) == cell == stringWidth("i", self.font, self.size)
+        columns = round(self.number_width / cell) if fixed else 0
         for row in self.rows:
-            if row.number:  # a line number, or the continuation mark
-                numbers.setTextOrigin(
-                    self.number_width - stringWidth(row.number, self.font, self.size), baseline)
+            if fixed:
+                numbers.textLine(row.number.rjust(columns))
+            elif row.number:  # a line number, or the continuation mark
+                numbers.setTextOrigin(self.number_width - stringWidth(row.number, self.font, self.size), baseline)
                 numbers.textOut(row.number)
-            code.setTextOrigin(self.number_width + self.size, baseline)
-            code.textOut(row.text)
+            code.textLine(row.text)
             baseline -= self.leading
         canvas.drawText(numbers)
         canvas.drawText(code)
@@ -189,8 +197,13 @@ class PageSlot(Flowable):
         self.placements = placements
         self.text_height = text_height
 
+    @property
+    def min_height(self) -> float:
+        """The least room the slot takes on a page before it moves to the next one."""
+        return self.text_height * self.min_share
+
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        room = available_height if available_height >= self.text_height * self.min_share else self.text_height
+        room = available_height if available_height >= self.min_height else self.text_height
         room -= 4  # leaves space for the border
         self.scale = min(available_width / self.page_width, room / self.page_height)
         self.width = self.page_width * self.scale
@@ -212,26 +225,75 @@ class PageSlot(Flowable):
 
 def merge_pages(pdf: bytes, placements: list[Placement], report) -> bytes:
     """`pdf` with each placed page drawn beneath its slot (pypdf), so that the running header, the
-    footer and the border stay on top. A page that fails to merge is reported and left blank."""
+    footer and the border stay on top. A page that fails to merge is reported and left blank.
+
+    A page is placed as a form XObject (its content stream copied once, its resources cloned, shared
+    ones once per source file) drawn by a one-line content stream put first: its operators are
+    neither parsed nor renamed. A page with annotations (links, filled form fields) goes through
+    pypdf's own merge, which carries them over."""
     if not placements:
         return pdf
     from pypdf import PdfReader, PdfWriter, Transformation
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for placement in placements:
+    for number, placement in enumerate(placements, start=1):
         try:
             source = placement.source.reader.pages[placement.index]
             if (source.get("/Rotate") or 0) % 360:
                 source.transfer_rotation_to_content()
-            box = source.cropbox
-            matrix = Transformation().translate(-float(box.left), -float(box.bottom)) \
-                .scale(placement.scale, placement.scale).translate(placement.x, placement.y)
-            writer.pages[placement.page_number - 1].merge_transformed_page(source, matrix, over=False)
+            target = writer.pages[placement.page_number - 1]
+            if source.get("/Annots"):
+                box = source.cropbox
+                matrix = Transformation().translate(-float(box.left), -float(box.bottom)) \
+                    .scale(placement.scale, placement.scale).translate(placement.x, placement.y)
+                target.merge_transformed_page(source, matrix, over=False)
+            else:
+                _place_as_form(writer, target, source, placement, f"/ProbatioPage{number}")
         except Exception as error:  # a damaged page: its slot stays empty
             report.left_out.append(f"page {placement.index + 1} d'un document PDF non reproduite ({type(error).__name__})")
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _place_as_form(writer, target, source, placement: Placement, name: str) -> None:
+    """Draws `source` (a page of another PDF) beneath `target`'s content as a form XObject."""
+    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
+                               NameObject)
+
+    box = source.cropbox
+    left, bottom = float(box.left), float(box.bottom)
+    contents = source.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    resources = source.get("/Resources")
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (left, bottom, float(box.right), float(box.top))),
+        NameObject("/Resources"): resources.get_object().clone(writer) if resources is not None else DictionaryObject(),
+    })
+    form = form.flate_encode()
+    page_resources = target.get("/Resources")
+    if page_resources is None:
+        page_resources = target[NameObject("/Resources")] = DictionaryObject()
+    page_resources = page_resources.get_object()
+    xobjects = page_resources.get("/XObject")
+    if xobjects is None:
+        xobjects = page_resources[NameObject("/XObject")] = DictionaryObject()
+    xobjects.get_object()[NameObject(name)] = writer._add_object(form)
+    scale = placement.scale
+    draw = DecodedStreamObject()
+    draw.set_data(f"q {scale:.6f} 0 0 {scale:.6f} {placement.x - left * scale:.4f} "
+                  f"{placement.y - bottom * scale:.4f} cm {name} Do Q\n".encode())
+    existing = target.get("/Contents")
+    streams = ArrayObject([writer._add_object(draw)])
+    if existing is not None:
+        existing_object = existing.get_object()
+        if isinstance(existing_object, ArrayObject):
+            streams.extend(existing_object)
+        else:
+            streams.append(existing)
+    target[NameObject("/Contents")] = streams
 
 
 class KeepWithStart(KeepTogether):
@@ -243,27 +305,43 @@ class KeepWithStart(KeepTogether):
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         *head, last = self._content
-        if not isinstance(last, (Paragraph, Table, CodeFlowable)):
+        if not isinstance(last, (Paragraph, Table, CodeFlowable, PageSlot)):
             return super().split(available_width, available_height)
         needed = 0.0
         for flowable in head:
             needed += flowable.wrapOn(self.canv, available_width, available_height)[1]
             needed += flowable.getSpaceBefore() + flowable.getSpaceAfter()
-        last_height = last.wrapOn(self.canv, available_width, available_height)[1]
-        needed += min(last_height, self.start_height) + last.getSpaceBefore()
+        if isinstance(last, PageSlot):
+            # An embedded page shrinks to the room left, down to its minimum: the caption and the
+            # page stay together on this page when that minimum fits under the caption.
+            needed += last.min_height
+        else:
+            last_height = last.wrapOn(self.canv, available_width, available_height)[1]
+            needed += min(last_height, self.start_height) + last.getSpaceBefore()
         if needed > available_height:
             return super().split(available_width, available_height)
         return list(self._content)
 
 
+class _DraftText(PDFTextObject):
+    """A text object that keeps its cursor but formats no text operator (nothing is written)."""
+
+    def _formatText(self, text) -> str:  # noqa: N802 (reportlab's name)
+        return ""
+
+
 class DraftCanvas(Canvas):
-    """The canvas of the layout passes, which settle page numbers: it counts pages, writes nothing."""
+    """The canvas of the layout passes, which settle page numbers: it counts pages, writes nothing,
+    and its text objects skip formatting the text (font subsets, escaping)."""
 
     draft = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.page_count = 0
+
+    def beginText(self, x=0, y=0, direction=None):  # noqa: N802 (reportlab's name)
+        return _DraftText(self, x, y, direction=direction)
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self.page_count += 1

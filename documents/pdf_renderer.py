@@ -65,6 +65,19 @@ def render_pdf(document: Document, report: RenderReport | None = None) -> bytes:
     return data
 
 
+def layout_page_count(document: Document, report: RenderReport | None = None) -> int:
+    """The number of pages `render_pdf` gives the document, from the same layout stopped after
+    its first pass: no picture drawn, no file written, no PDF page merged (the page estimate).
+    The export's count differs only when the contents' real page numbers re-wrap one of its
+    lines, which moves at most a page or two."""
+    report = report if report is not None else RenderReport()
+    report.format = "pdf"
+    started = time.perf_counter()
+    pages = _PdfWriter(document, report).count_pages()
+    report.seconds = time.perf_counter() - started
+    return pages
+
+
 def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=fonts.regular, fontSize=10, leading=13.5, spaceAfter=6)
     heading = functools.partial(ParagraphStyle, parent=body, fontName=fonts.bold, keepWithNext=1)
@@ -162,28 +175,42 @@ class _PdfWriter:
         total: int | None = None
         report = self.report
         for _ in range(MAX_PASSES):
-            story = self._story(report)
+            template, buffer = self._pass(report, entries, total)
             report = RenderReport()  # what is replaced or left out is counted on the first pass only
-            if entries is None:
-                entries = [(entry[0] - 1, entry[2], 0, entry[3]) for flowable in story
-                           if (entry := getattr(flowable, "outline_entry", None)) and entry[2] is not None]
-            for flowable in story:
-                if isinstance(flowable, PdfTableOfContents):
-                    flowable.addEntries(entries)
-                    flowable.beforeBuild()  # what it draws are the entries it had before the build
-            buffer = io.BytesIO()
-            self._placements.clear()
-            template = _Template(buffer, **self._metadata())
-            if total is None:
-                template.build(story, canvasmaker=DraftCanvas)
-            else:
-                template.build(story, canvasmaker=functools.partial(
-                    FinalCanvas, page_total=total, footer_font=self.fonts.regular, header_text=self._title))
-                if template.contents_entries == entries and template.canv.page_count == total:
-                    self.report.page_count = total
-                    return merge_pages(buffer.getvalue(), self._placements, self.report)
+            if total is not None and template.contents_entries == entries and template.canv.page_count == total:
+                self.report.page_count = total
+                return merge_pages(buffer.getvalue(), self._placements, self.report)
             entries, total = template.contents_entries, template.canv.page_count
         raise RenderError(f"page numbers still changing after {MAX_PASSES} passes")
+
+    def count_pages(self) -> int:
+        """The page total of the first layout pass (see `layout_page_count`)."""
+        self._prepare_pictures()
+        self._prepare_embedded()
+        template, _ = self._pass(self.report, None, None)
+        self.report.page_count = template.canv.page_count
+        return self.report.page_count
+
+    def _pass(self, report: RenderReport, entries, total: int | None):
+        """One layout of a fresh story: a draft (nothing drawn that layout does not need, nothing
+        written) while `total` is unknown, the final drawing otherwise."""
+        story = self._story(report)
+        if entries is None:
+            entries = [(entry[0] - 1, entry[2], 0, entry[3]) for flowable in story
+                       if (entry := getattr(flowable, "outline_entry", None)) and entry[2] is not None]
+        for flowable in story:
+            if isinstance(flowable, PdfTableOfContents):
+                flowable.addEntries(entries)
+                flowable.beforeBuild()  # what it draws are the entries it had before the build
+        buffer = io.BytesIO()
+        self._placements.clear()
+        template = _Template(buffer, **self._metadata())
+        if total is None:
+            template.build(story, canvasmaker=DraftCanvas)
+        else:
+            template.build(story, canvasmaker=functools.partial(
+                FinalCanvas, page_total=total, footer_font=self.fonts.regular, header_text=self._title))
+        return template, buffer
 
     def _prepare_pictures(self) -> None:
         """Decodes what must be decoded, on every core: Pillow and zlib work without the GIL."""

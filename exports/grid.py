@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from accounts.policy import Permission, may
 from core.timeutil import format_paris
-from documents import Document, Heading, PageBreak, Paragraph, Run, Table, TitlePage
+from documents import Document, Heading, Paragraph, Run, Table, TitlePage
 from extensions import db
 from referentials.models import Bloc, Certification
 from portfolio.models import Submission
@@ -25,6 +25,8 @@ from grading.models import SessionAssignment, Verdict
 
 BLANK_BOXES = "☐ A   ☐ PA   ☐ NA   ☐ NE"
 LEGEND = "A : acquis — PA : partiellement acquis — NA : non acquis — NE : non évalué."
+# Blocs follow each other without a page break, and the signatures follow the last bloc: a grid
+# has no half-empty page (a heading still moves to the next page with the start of its table).
 
 
 def _latest_assignment(submission: Submission) -> SessionAssignment | None:
@@ -55,10 +57,10 @@ def build_submission_grid(submission: Submission, reader) -> Document:
         lines.append("Jury : " + ", ".join(f"{m.user.full_name}{' (président)' if m.is_president else ''}" for m in members))
     else:
         lines.append("Dépôt non encore affecté à une session de jury.")
-    blocks: list = [TitlePage("Grille d'évaluation", certification.display_title, lines), Paragraph(LEGEND)]
+    blocks: list = [TitlePage("Grille d'évaluation", certification.display_title, [*lines, LEGEND])]
     for bloc in blocs:
         comparison = comparisons.get(bloc.id)
-        blocks += [PageBreak(), Heading(f"{bloc.code} — {bloc.title}", 1)]
+        blocks.append(Heading(f"{bloc.code} — {bloc.title}", 1))
         header = ["Critère", "Indicateurs", "Preuves"] + ([m.user.full_name for m in members] or ["Appréciation"])
         rows = []
         cells_by_criterion = {row.criterion.id: row for row in comparison.rows} if comparison else {}
@@ -79,7 +81,7 @@ def build_submission_grid(submission: Submission, reader) -> Document:
                         row.append(BLANK_BOXES + "\nCommentaire :")
                 rows.append(row)
         widths = [0.28, 0.22, 0.12] + [0.38 / max(1, len(members))] * max(1, len(members))
-        blocks.append(Table(header, rows, col_widths=widths, caption=f"Critères du bloc {bloc.code}"))
+        blocks.append(Table(header, rows, col_widths=widths, caption=f"Critères du bloc {bloc.code} ({LEGEND[:-1]})"))
         decision = effective_decision(assignment, bloc.id) if assignment else None
         if decision:
             blocks.append(Paragraph([Run("Décision du jury : ", bold=True), Run(decision.outcome_label)]))
@@ -101,24 +103,25 @@ def build_blank_grid(certification: Certification) -> Document:
     """A grid with blank boxes for every criterion, for juries who print it before the session."""
     blocs = db.session.scalars(select(Bloc).where(Bloc.certification_id == certification.id).order_by(Bloc.position)).all()
     blocks: list = [
-        TitlePage("Grille d'évaluation (vierge)", certification.display_title, ["Candidat : ______________________", "Session : ______________________"]),
-        Paragraph(LEGEND),
+        TitlePage("Grille d'évaluation (vierge)", certification.display_title,
+                  ["Candidat : ______________________", "Session : ______________________", LEGEND]),
     ]
     for bloc in blocs:
-        blocks += [PageBreak(), Heading(f"{bloc.code} — {bloc.title}", 1)]
+        blocks.append(Heading(f"{bloc.code} — {bloc.title}", 1))
         rows = [
             [[Run(c.code + " ", bold=True), Run(c.text)], "\n".join(f"• {i}" for i in c.indicators) or "—", BLANK_BOXES + "\nCommentaire :"]
             for e in bloc.evaluations for c in e.criteria
         ]
         if rows:
-            blocks.append(Table(["Critère", "Indicateurs", "Appréciation"], rows, col_widths=[0.4, 0.3, 0.3], caption=f"Critères du bloc {bloc.code}"))
+            blocks.append(Table(["Critère", "Indicateurs", "Appréciation"], rows, col_widths=[0.4, 0.3, 0.3],
+                                caption=f"Critères du bloc {bloc.code} ({LEGEND[:-1]})"))
         blocks.append(Paragraph("Décision du jury :   ☐ Validé   ☐ Non validé   ☐ Ajourné"))
     blocks += _signatures([])
     return Document(title=f"Grille d'évaluation — {certification.display_title}", author="Probatio", subject=certification.display_title, blocks=blocks)
 
 
 def _signatures(members) -> list:
-    blocks: list = [PageBreak(), Heading("Signatures des membres du jury", 1)]
+    blocks: list = [Heading("Signatures des membres du jury", 1)]
     rows = [[m.user.full_name + (" (président)" if m.is_president else ""), "", ""] for m in members] or [["", "", ""] for _ in range(3)]
     blocks.append(Table(["Membre du jury", "Date", "Signature"], rows, col_widths=[0.4, 0.2, 0.4]))
     return blocks

@@ -14,7 +14,7 @@ import io
 
 from accounts.models import User
 from core.timeutil import format_paris
-from documents import RenderReport, render_docx, render_pdf
+from documents import RenderReport, layout_page_count, render_docx, render_pdf
 from extensions import db
 from jobs.services import enqueue, get_job, job_task, report_progress, save_result
 from storage.access import object_store
@@ -114,14 +114,16 @@ def export_session_bundle(job_id: str, session_id: int) -> dict:
 
 @job_task
 def estimate_dossier_pages(job_id: str, portfolio_id: int, digest: str) -> dict:
-    """The page count of a portfolio's dossier as exported now (the candidate's page estimate)."""
+    """The page count of a portfolio's dossier as the export lays it out now (the candidate's
+    page estimate), for its content when the job runs: `digest` (the content when it was
+    queued) may be older, the result names the digest of what was laid out."""
     portfolio = db.session.get(Portfolio, portfolio_id)
     if portfolio is None:
         raise ExportError("Le portefeuille n'existe plus.")
     context = DossierContext(candidate_name=portfolio.candidate.full_name, certification=portfolio.certification)
-    report = RenderReport()
-    render_pdf(build_dossier(build_snapshot(portfolio), context), report)
-    return {"portfolio_id": portfolio_id, "digest": digest, "pages": report.page_count}
+    snapshot = build_snapshot(portfolio)
+    pages = layout_page_count(build_dossier(snapshot, context))
+    return {"portfolio_id": portfolio_id, "digest": coverage.snapshot_digest(snapshot), "pages": pages}
 
 
 def start_page_estimate(portfolio: Portfolio, digest: str) -> None:

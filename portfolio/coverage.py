@@ -160,43 +160,57 @@ layout_estimator = None
 
 def layout_digest(portfolio: Portfolio) -> str:
     """A digest of what the dossier is made of now (evidence, files, claims, presentation)."""
+    from portfolio.submissions import build_snapshot  # submissions imports this module
+
+    return snapshot_digest(build_snapshot(portfolio))
+
+
+def snapshot_digest(snapshot: dict) -> str:
     import hashlib
     import json
 
-    from portfolio.submissions import build_snapshot  # submissions imports this module
-
-    return hashlib.sha256(json.dumps(build_snapshot(portfolio), sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _estimate_jobs(portfolio: Portfolio, digest: str) -> list:
+def _estimate_jobs(portfolio: Portfolio) -> list:
+    """The portfolio's estimate jobs, newest first."""
     from jobs.models import Job
 
     jobs = db.session.scalars(
         select(Job).where(Job.kind == PAGE_ESTIMATE_JOB).order_by(Job.created_at.desc()).limit(50)).all()
-    return [job for job in jobs if (job.params or {}).get("portfolio_id") == portfolio.id
-            and (job.params or {}).get("digest") == digest]
+    return [job for job in jobs if (job.params or {}).get("portfolio_id") == portfolio.id]
 
 
-def layout_pages(portfolio: Portfolio) -> int | None:
+def _laid_out(job, digest: str) -> bool:
+    """Whether `job` laid out (or was queued for) the content of this digest. A job lays out the
+    content as it is when it runs, and names it in its result."""
+    result = job.result if isinstance(job.result, dict) else {}
+    return result.get("digest", (job.params or {}).get("digest")) == digest
+
+
+def layout_pages(portfolio: Portfolio, digest: str | None = None) -> int | None:
     """The cached page count of the dossier as laid out for the portfolio's current content; None
     while it is not computed yet."""
     if layout_estimator is None:
         return None
-    digest = layout_digest(portfolio)
-    for job in _estimate_jobs(portfolio, digest):
-        if job.state == "done" and isinstance(job.result, dict) and job.result.get("pages"):
+    digest = digest or layout_digest(portfolio)
+    for job in _estimate_jobs(portfolio):
+        if job.state == "done" and isinstance(job.result, dict) and job.result.get("pages") and _laid_out(job, digest):
             return int(job.result["pages"])
     return None
 
 
 def refresh_layout_estimate(portfolio: Portfolio) -> None:
     """Start the background layout estimate when the portfolio changed since the last one (views
-    call it; never inside another transaction: queueing commits)."""
+    call it; never inside another transaction: queueing commits). One job at most waits per
+    portfolio: a queued one will lay out the content as it is when it runs, so changes made
+    meanwhile add none."""
     if layout_estimator is None:
         return
     digest = layout_digest(portfolio)
-    if _estimate_jobs(portfolio, digest):  # queued, running, done, or failed (not tried again)
-        return
+    for job in _estimate_jobs(portfolio):
+        if job.state == "queued" or _laid_out(job, digest):  # waiting, or this content: done, running or failed
+            return
     layout_estimator(portfolio, digest)
 
 

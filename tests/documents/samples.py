@@ -133,3 +133,24 @@ def render_page_png(data: bytes, page: int, tmp_path: Path, resolution: int = 50
     subprocess.run([poppler("pdftoppm"), "-r", str(resolution), "-png", "-f", str(page), "-l", str(page),
                     "-singlefile", str(source), str(prefix)], check=True, timeout=120)
     return PIL.Image.open(f"{prefix}.png").convert("RGB")
+
+
+def page_fill(data: bytes, tmp_path: Path, resolution: int = 30) -> list[float]:
+    """For each page, the share of the text area's height (A4, 2 cm margins; the running header
+    and footer lie outside it) above the lowest non-white pixel: 0 for a blank page, 1 for a page
+    filled to its bottom margin. Drawn by pdftoppm, in grey, every page at once."""
+    source = tmp_path / "filled.pdf"
+    source.write_bytes(data)
+    prefix = tmp_path / "fill"
+    subprocess.run([poppler("pdftoppm"), "-r", str(resolution), "-gray", str(source), str(prefix)],
+                   check=True, timeout=300)
+    fills = []
+    for path in sorted(tmp_path.glob("fill-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+        picture = PIL.Image.open(path)
+        width, height = picture.size
+        margin = round(height * 2 / 29.7)
+        area = picture.crop((margin, margin, width - margin, height - margin))
+        # Rows holding a dark enough pixel: text, rules, pictures (the grey code band is lighter).
+        rows = area.point(lambda value: 255 if value < 200 else 0).getbbox()
+        fills.append(0.0 if rows is None else rows[3] / area.height)
+    return fills

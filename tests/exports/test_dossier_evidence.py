@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from accounts.services import get_user_by_email
 from dashboard.demo import DEMO_SUBMITTER
-from documents import pdf_page_count
+from documents import pdf_page_count, render_pdf
 from exports.results import ExportResult
-from exports.tasks import export_submission
+from exports.tasks import build_document, export_submission
 from extensions import db
 from jobs.models import Job, JobState
 from portfolio.coverage import PAGE_ESTIMATE_JOB, compute_coverage, refresh_layout_estimate
@@ -24,7 +24,7 @@ from portfolio.models import Portfolio, Submission
 from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
 from storage.access import object_store
-from tests.documents.samples import pdf_page_texts, render_page_png
+from tests.documents.samples import page_fill, pdf_page_texts, render_page_png
 
 IGS_SEED = "004_0fedc1ee0aa597b2.txt"
 
@@ -59,6 +59,17 @@ def demo_submission(app_ctx):
     portfolio = app_ctx.extensions["sqlalchemy"].session.query(Portfolio).filter_by(candidate_id=submitter.id).one()
     assert portfolio.certification.lineage == "IGS"
     return portfolio.submissions[-1]
+
+
+NEARLY_EMPTY = 1 / 3  # of a page's text area
+HALF_EMPTY = 1 / 2
+RUNNING_HEADER = "Dossier de validation — "
+
+
+def _body_lines(page_text: str) -> list[str]:
+    """A page's lines of text without the running header and the blank lines."""
+    lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+    return [line for line in lines if not line.startswith(RUNNING_HEADER)]
 
 
 def _pixels_like(image, colour, tolerance=40) -> int:
@@ -120,6 +131,23 @@ def test_demo_dossier_holds_every_kind_of_evidence_in_pdf_and_word(demo_submissi
     for word in ("-NoTypeInformation", "OperatingSystem,LastLogonDate,IPv4Address,Description",
                  "C:\\Rapports\\inventaire.csv", "'OU=Postes,OU=Agence1,DC=exemple,DC=local'"):
         assert word in flat, f"{word} split inside"
+
+    # Layout: no nearly empty page but the title page, the last one, and a page that ends where a
+    # bloc starts; the jury grid has no half-empty page at all (blocs follow each other).
+    blocs = tuple(f"{bloc.code} — " for bloc in demo_submission.portfolio.certification.blocs)
+    fills = page_fill(pdf, tmp_path)
+    assert len(fills) == pages
+    for number in range(2, pages):
+        following = _body_lines(texts[number])
+        if not (following and following[0].startswith(blocs)):
+            assert fills[number - 1] >= NEARLY_EMPTY, f"page {number} of {pages} filled to {fills[number - 1]:.0%}"
+    grid = render_pdf(build_document(demo_submission, "grille")[0])
+    (output_dir / "grille-demo.pdf").write_bytes(grid)
+    (tmp_path / "grid").mkdir()
+    grid_fills = page_fill(grid, tmp_path / "grid")
+    assert len(grid_fills) >= 3
+    for number, fill in enumerate(grid_fills[1:-1], start=2):
+        assert fill >= HALF_EMPTY, f"grid page {number} of {len(grid_fills)} filled to {fill:.0%}"
 
     result, data = _export(demo_submission, "docx")
     (output_dir / "dossier-demo.docx").write_bytes(data)

@@ -73,3 +73,34 @@ def test_one_download_view_serves_a_session_zip_at_both_addresses(client_for, ju
         assert juror.get(url).status_code == 403
     page = (admin.get(f"/taches/{job.id}")).text
     assert "(2 fichiers)" in page and f'href="/jury/sessions/{jury.session.id}">Retour à la session' in page
+
+
+def test_one_page_estimate_waits_per_portfolio_and_lays_out_the_content_it_finds(app_ctx, make_user):
+    """With a worker (not immediate mode), changes made while an estimate waits add no job: the
+    waiting one lays out the portfolio as it is when it runs, and its figure then applies."""
+    from accounts.models import Role
+    from jobs.services import hand_over
+    from portfolio.coverage import PAGE_ESTIMATE_JOB, layout_digest, layout_pages, refresh_layout_estimate
+    from tests import factories
+
+    portfolio = factories.make_portfolio(make_user(Role.CANDIDATE))
+    evidence = factories.make_evidence(portfolio, title="Journal du pare-feu")
+    first_digest = layout_digest(portfolio)
+    waiting = Job(id="55555555-5555-5555-5555-555555555551", kind=PAGE_ESTIMATE_JOB, title="Estimation",
+                  task="exports.tasks.estimate_dossier_pages", state=JobState.QUEUED.value,
+                  params={"portfolio_id": portfolio.id, "digest": first_digest})
+    db.session.add(waiting)
+    db.session.commit()
+
+    factories.add_version(evidence, factories.log_text(1, 400), "pare-feu.log", "text/plain")
+    assert layout_digest(portfolio) != first_digest
+    refresh_layout_estimate(portfolio)
+    assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 1  # still the waiting one
+    assert layout_pages(portfolio) is None
+
+    job = hand_over(waiting.id)  # the worker takes it: it lays out the content as it is now
+    assert job.state == JobState.DONE, job.error
+    assert job.result["digest"] == layout_digest(portfolio)
+    assert layout_pages(portfolio) == job.result["pages"] >= 4
+    refresh_layout_estimate(portfolio)  # up to date: nothing to queue
+    assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 1
