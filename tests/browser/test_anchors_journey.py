@@ -20,6 +20,7 @@ from grading import sessions
 from portfolio.models import Submission
 from portfolio.submissions import snapshot_of
 from tests import factories
+from tests.browser.test_anchors_review import loaded_width as _loaded_width
 from tests.documents.samples import pdf_page_texts, render_page_png
 from tests.excerpts.samples import numbered_log, pdf_pages
 from tests.excerpts.test_dossier import green_shapes
@@ -59,15 +60,20 @@ def test_candidate_anchors_three_excerpts_the_juror_and_the_dossier_show_them(
     for name in files:
         page.get_by_text(f"« {name} » enregistré.").wait_for()
     page.goto(evidence_url)
-    for code, justification in (("CE1", "Les journaux sont analysés."), ("CE2", "La console montre la règle."),
-                                ("CE3", "Le schéma est complet.")):
+    for code, justification in (("CE2", "La console montre la règle."), ("CE3", "Le schéma est complet.")):
         page.get_by_label("Chercher un critère par code ou par mots").fill(f"{code} bloc 1")
         page.get_by_label(f"Justification pour BC01 · {code}").fill(justification)
         page.get_by_role("button", name=f"Rattacher à BC01 · {code}").click()
         page.get_by_text(f"Preuve rattachée au critère BC01 · {code}.").wait_for()
+    # The last claim goes straight from its form to the choice of its excerpt.
+    page.get_by_label("Chercher un critère par code ou par mots").fill("CE1 bloc 1")
+    page.get_by_label("Justification pour BC01 · CE1").fill("Les journaux sont analysés.")
+    page.get_by_role("button", name="Rattacher puis désigner un extrait (BC01 · CE1)").click()
+    page.get_by_text("Preuve rattachée au critère BC01 · CE1.").wait_for()
+    page.get_by_role("link", name="exploitation.log").click()
+    page.get_by_role("heading", name="Désigner un extrait").wait_for()
 
     # Lines of the log: a click on line 120, a shift-click on line 124.
-    _open_anchor_form(page, evidence_url, "CE1", "exploitation.log")
     page.locator('a[data-line="120"]').click()
     page.locator('a[data-line="124"]').click(modifiers=["Shift"])
     expect(page.get_by_label("Première ligne")).to_have_value("120")
@@ -138,9 +144,12 @@ def test_candidate_anchors_three_excerpts_the_juror_and_the_dossier_show_them(
     crop = page.locator(f"#critere-{anchors['CE2'].claim.criterion_id}").get_by_role(
         "img", name="Zone de l'image de « capture.png » (version 1)")
     expect(crop).to_be_visible()
+    assert _loaded_width(page, crop) > 0
     thumbnails = page.locator(f"#critere-{anchors['CE3'].claim.criterion_id}")
     for number in (3, 4):
-        expect(thumbnails.get_by_role("img", name=f"Page {number} de « schema.pdf »")).to_be_visible()
+        thumbnail = thumbnails.get_by_role("img", name=f"Page {number} de « schema.pdf »")
+        expect(thumbnail).to_be_visible()
+        assert _loaded_width(page, thumbnail) > 0
     page.screenshot(path=str(screenshots / "parcours-extraits-jure.png"), full_page=True)
 
     # The dossier, exported by the juror from the submission page.

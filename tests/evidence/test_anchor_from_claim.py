@@ -70,3 +70,18 @@ def test_no_excerpt_button_while_the_evidence_has_no_file(app_ctx, make_user, cl
     client, evidence, _ = _setup(make_user, client_for, with_file=False)
     search = client.get(f"/preuves/{evidence.id}/criteres?q=CE1").text
     assert "Rattacher à BC01 · CE1" in search and "Rattacher puis désigner un extrait" not in search
+
+
+def test_the_choice_survives_the_existing_claim_question(app_ctx, make_user, client_for):
+    """Claiming a criterion already claimed asks what to do with the justification first; then the
+    candidate still lands on the anchor choice."""
+    client, evidence, criteria = _setup(make_user, client_for)
+    url, data = f"/preuves/{evidence.id}/rattachements", {"criterion_id": criteria[0].id, "justification": "Première."}
+    client.submit(url, data, token_from=f"/preuves/{evidence.id}")
+    conflict = client.submit(url, {**data, "justification": "Seconde.", "ensuite": "extrait"}, token_from=f"/preuves/{evidence.id}")
+    assert conflict.status_code == 409
+    assert '<input type="hidden" name="ensuite" value="extrait">' in conflict.text
+    chosen = client.submit(url, {**data, "justification": "Seconde.", "ensuite": "extrait", "on_existing": "keep"},
+                           token_from=f"/preuves/{evidence.id}")
+    claim = db.session.scalar(select(Claim))
+    assert chosen.status_code == 303 and chosen.headers["Location"].endswith(f"/rattachements/{claim.id}/extraits/nouveau")
