@@ -13,9 +13,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
-from evidence.models import Claim, Evidence, EvidenceFile, EvidenceVersion, evidence_deliverables
+from evidence.models import Claim, ClaimAnchor, Evidence, EvidenceFile, EvidenceVersion, evidence_deliverables
 from extensions import db
 
 from portfolio.coverage import Coverage, CoverageStatus, EvidenceRef, compute_coverage, estimate_pages
@@ -40,6 +41,18 @@ class Readiness:
     blank: list[EvidenceRef]
     # Evidence id -> the deliverables it says it provides.
     deliverables_of: dict[int, set[int]] = field(default_factory=dict)
+    # Evidence id -> ids of its anchors still on an older version of a file that has a newer one:
+    # a warning (the jury sees them as they are), not a gap; the evidence page proposes the moves.
+    anchors_on_older: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def anchors_on_older_count(self) -> int:
+        return sum(len(ids) for ids in self.anchors_on_older.values())
+
+    @property
+    def evidence_with_older_anchors(self) -> list[tuple[EvidenceRef, int]]:
+        """(evidence, how many of its anchors to move), in the order of the portfolio."""
+        return [(e, len(self.anchors_on_older[e.id])) for e in self.coverage.evidence if e.id in self.anchors_on_older]
 
     @property
     def estimated_pages(self) -> int:
@@ -64,7 +77,7 @@ class Readiness:
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
     def _facts(self) -> dict:
-        return {
+        facts = {
             "evidence": [e.id for e in self.coverage.evidence],
             "criteria": [c.id for _, c in self.criteria_missing],
             "deliverables": [m.deliverable.id for m in self.deliverables_missing],
@@ -74,6 +87,11 @@ class Readiness:
             # in the background, and a finer figure must not void a confirmation it does not change.
             "too_short": [self.too_short, self.minimum_pages],
         }
+        # Like the other warnings the candidate confirms (evidence without file or claim). Only when
+        # there are some, so that the token of a summary without them is the same as before.
+        if self.anchors_on_older:
+            facts["anchors_on_older"] = sorted(i for ids in self.anchors_on_older.values() for i in ids)
+        return facts
 
     def record(self, portfolio: Portfolio, kept_blank_ids: set[int]) -> tuple[dict, set[int]]:
         """(the snapshot's "readiness" entry, the ids of the evidence left out).
@@ -124,6 +142,20 @@ def readiness_of(portfolio: Portfolio) -> Readiness:
         for evidence_id, deliverable_id in rows:
             deliverables_of.setdefault(evidence_id, set()).add(deliverable_id)
     without_file = [e for e in coverage.evidence if e.id not in with_file]
+    anchors_on_older: dict[int, list[int]] = {}
+    if live:
+        newer = aliased(EvidenceVersion)
+        rows = db.session.execute(
+            select(Claim.evidence_id, ClaimAnchor.id)
+            .join(Claim, Claim.id == ClaimAnchor.claim_id)
+            .join(EvidenceVersion, EvidenceVersion.id == ClaimAnchor.version_id)
+            .join(EvidenceFile, EvidenceFile.id == EvidenceVersion.file_id)
+            .where(Claim.evidence_id.in_(live), EvidenceFile.removed_at.is_(None),
+                   exists().where(newer.file_id == EvidenceVersion.file_id, newer.number > EvidenceVersion.number))
+            .order_by(ClaimAnchor.id)
+        )
+        for evidence_id, anchor_id in rows:
+            anchors_on_older.setdefault(evidence_id, []).append(anchor_id)
     without_claim = [e for e in coverage.evidence if e.id not in with_claim]
     return Readiness(
         coverage=coverage,
@@ -133,4 +165,5 @@ def readiness_of(portfolio: Portfolio) -> Readiness:
         without_claim=without_claim,
         blank=[e for e in without_file if e.id not in with_claim],
         deliverables_of=deliverables_of,
+        anchors_on_older=anchors_on_older,
     )

@@ -50,7 +50,8 @@ def _back_to(evidence: Evidence, anchor: str | None = None):
 def show(evidence_id: int):
     evidence = _evidence(evidence_id, Permission.VIEW_PORTFOLIO)
     services.mark_comments_read(evidence, current_user)
-    return render_template("evidence/show.html", **_page_context(evidence))
+    just_claimed = request.args.get("rattache", type=int)
+    return render_template("evidence/show.html", **_page_context(evidence, just_claimed=just_claimed))
 
 
 def _page_context(evidence: Evidence, **overrides) -> dict:
@@ -173,6 +174,11 @@ def add_claim(evidence_id: int):
                 flash(f"Justification remplacée pour le critère {claim.criterion.label} ; l'ancienne reste dans l'historique.", "success")
             else:
                 flash(f"Preuve rattachée au critère {claim.criterion.label}.", "success")
+            if request.form.get("ensuite") == "extrait":
+                return redirect(url_for("evidence_anchors.new", claim_id=claim.id), code=303)
+            # Back to the claim's row, which then offers to point at the excerpt that proves it.
+            return redirect(url_for("evidence.show", evidence_id=evidence.id, rattache=claim.id,
+                                    _anchor=f"rattachement-{claim.id}"), code=303)
     else:
         for errors in form.errors.values():
             for message in errors:
