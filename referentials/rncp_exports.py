@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from extensions import db
 from storage.access import object_store
-from storage.base import StorageError, content_key
+from storage.base import ObjectNotFound, StorageError, content_key
 
 from referentials.curation import METADATA_FIELDS, update_metadata
 from referentials.importers.errors import ReferentialImportError
@@ -81,18 +81,19 @@ def store_rncp_export(source, name: str) -> StoredExport:
     return StoredExport(ref.sha256, name, xml_ref.key, fiches)
 
 
-def stored_rncp_export(digest: str) -> StoredExport:
-    """The export uploaded earlier under that summary digest; ReferentialImportError if gone."""
+def stored_rncp_export(digest: str) -> StoredExport | None:
+    """The export uploaded earlier under that summary digest, or None if there is none.
 
-
-    gone = ReferentialImportError("Cet export de France Compétences n'est plus disponible : déposez-le de nouveau.")
+    StorageError when the store cannot answer: the export may still be there."""
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
-        raise gone
+        return None
     try:
         with object_store().open(content_key(digest)) as stream:
             data = json.loads(stream.read().decode("utf-8"))
-    except (StorageError, ValueError):
-        raise gone from None
+    except ObjectNotFound:
+        return None
+    except ValueError:
+        raise ReferentialImportError("Le résumé de cet export de France Compétences est illisible : déposez-le de nouveau.") from None
     return StoredExport(digest, data["name"], data["xml_key"], data["fiches"])
 
 

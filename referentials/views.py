@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from core.errors import render_error
 from core.forms import FrenchForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
@@ -231,20 +232,36 @@ def france_competences():
     return render_template("referentials/france_competences.html", form=form)
 
 
+class _ExportUnavailable(Exception):
+    """The uploaded export cannot be shown; `response` is the French error page that says why."""
+
+    def __init__(self, response):
+        self.response = response
+
+
 def _stored_export(digest: str):
+    """The uploaded export; _ExportUnavailable with a 404 when there is none, a 503 when the
+    store does not answer, a 400 when its summary cannot be read."""
     try:
-        return rncp_exports.stored_rncp_export(digest)
+        export = rncp_exports.stored_rncp_export(digest)
+    except StorageError:
+        raise _ExportUnavailable(render_error(503)) from None
     except ReferentialImportError as error:
-        flash(str(error), "error")
-        return None
+        raise _ExportUnavailable(render_error(400, str(error))) from None
+    if export is None:
+        raise _ExportUnavailable(render_error(404, "Cet export de France Compétences n'est plus disponible : déposez-le de nouveau."))
+    return export
+
+
+@bp.errorhandler(_ExportUnavailable)
+def _export_unavailable(error: _ExportUnavailable):
+    return error.response
 
 
 @bp.route("/admin/referentiels/france-competences/<digest>")
 @requires(Permission.MANAGE_REFERENTIALS)
 def rncp_fiches(digest: str):
     export = _stored_export(digest)
-    if export is None:
-        return redirect(url_for("referentials.france_competences"), code=303)
     query = request.args.get("q", "")[:200]
     certifications = db.session.scalars(select(Certification).order_by(Certification.lineage, Certification.version_number)).all()
     return render_template(
@@ -257,8 +274,6 @@ def rncp_fiches(digest: str):
 def rncp_match(digest: str, number: str):
     """What matching the fiche to the chosen certification will fill (GET), then doing it (POST)."""
     export = _stored_export(digest)
-    if export is None:
-        return redirect(url_for("referentials.france_competences"), code=303)
     certification_id = request.values.get("certification_id", type=int)
     certification = db.session.get(Certification, certification_id) if certification_id else None
     if certification is None:

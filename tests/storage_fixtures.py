@@ -120,11 +120,23 @@ def minio_bucket(s3_server) -> Iterator[str]:
     client = store._client
     if not client.bucket_exists(bucket):
         return
+    remove_bucket(store)
+
+
+def remove_bucket(store: MinioStore) -> None:
+    """Abort the bucket's unfinished uploads, delete every object in it (derived ones too), remove it."""
+    client = store._client
     for upload in list(store._multipart_uploads()):
-        client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
-    for item in client.list_objects(bucket, recursive=True):
-        client.remove_object(bucket, item.object_name)
-    client.remove_bucket(bucket)
+        client._abort_multipart_upload(store.bucket, upload.object_name, upload.upload_id)
+    for item in client.list_objects(store.bucket, recursive=True):
+        client.remove_object(store.bucket, item.object_name)
+    client.remove_bucket(store.bucket)
+
+
+@pytest.fixture()
+def empty_and_remove_bucket():
+    """`empty_and_remove_bucket(store)`: what a test that made its own bucket calls at the end."""
+    return remove_bucket
 
 
 def _temporary_leftovers(store) -> list[str]:
@@ -166,11 +178,7 @@ def fresh_store(app_ctx, tmp_path):
     yield store
     app_ctx.extensions["object_store"] = original
     if store.name == "minio":
-        for upload in list(store.temporary_uploads()):
-            store.remove_temporary(upload)
-        for key in list(store.keys()) + list(store.derived_keys()):
-            store.delete(key)
-        store._client.remove_bucket(store.bucket)
+        remove_bucket(store)
 
 
 @pytest.fixture()

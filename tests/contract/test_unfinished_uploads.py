@@ -60,14 +60,11 @@ def own_store(request, tmp_path, leftovers):
     server = request.getfixturevalue("s3_server")
     bucket = f"probatio-kill-{secrets.token_hex(4)}"
     store = request.getfixturevalue("minio_store")(bucket)
+    empty_and_remove_bucket = request.getfixturevalue("empty_and_remove_bucket")
     settings = dict(endpoint=server.endpoint, access_key=server.access_key, secret_key=server.secret_key,
                     bucket=bucket, region=server.region)
     yield store, settings
-    for upload in store.temporary_uploads():
-        store.remove_temporary(upload)
-    for key in list(store.keys()):
-        store.delete(key)
-    store._client.remove_bucket(bucket)
+    empty_and_remove_bucket(store)
 
 
 def kill_mid_upload(settings: dict, tmp_path: Path, store, leftovers) -> None:

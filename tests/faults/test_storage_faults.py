@@ -37,7 +37,8 @@ def store_through(app_ctx):
     app_ctx.extensions["object_store"] = original
 
 
-def test_the_s3_server_stopped_mid_upload(uploader, s3_link, s3_server, store_through, recovered, make_log):
+def test_the_s3_server_stopped_mid_upload(uploader, s3_link, s3_server, store_through, recovered, make_log,
+                                          empty_and_remove_bucket):
     bucket = f"probatio-fault-{secrets.token_hex(4)}"
     settings = dict(access_key=s3_server.access_key, secret_key=s3_server.secret_key, bucket=bucket,
                     region=s3_server.region)
@@ -65,11 +66,7 @@ def test_the_s3_server_stopped_mid_upload(uploader, s3_link, s3_server, store_th
         assert uploader.versions()[1].sha256 == hashlib.sha256(content).hexdigest()
         recovered(store)
     finally:
-        for upload in list(direct.temporary_uploads()):
-            direct.remove_temporary(upload)
-        for key in list(direct.keys()):
-            direct.delete(key)
-        direct._client.remove_bucket(bucket)
+        empty_and_remove_bucket(direct)
 
 
 @pytest.fixture()
