@@ -122,29 +122,29 @@ def _range(start, end, what: str) -> tuple[int, int]:
 
 
 def _check_lines(version: EvidenceVersion, spot: Spot) -> Spot:
-    count = excerpts.line_count(version)
-    if count is None:
-        raise AnchorError(f"« {version.filename} » n'est pas un fichier texte : choisissez des pages ou une zone.")
-    start, end = _range(spot.line_start, spot.line_end, "ligne")
-    if end > count:
-        raise AnchorError(
-            f"La ligne {_n(end)} n'existe pas : « {version.filename} » (version {version.number}) compte "
-            f"{_plural(count, 'ligne')}."
-        )
+    start, end = _within(version, excerpts.line_count(version), spot.line_start, spot.line_end, "ligne",
+                         "n'est pas un fichier texte : choisissez des pages ou une zone")
     return Spot(AnchorKind.LINES.value, line_start=start, line_end=end)
 
 
 def _check_pages(version: EvidenceVersion, spot: Spot) -> Spot:
-    count = excerpts.page_count(version)
+    start, end = _within(version, excerpts.page_count(version), spot.page_start, spot.page_end, "page",
+                         "n'a pas de pages : choisissez des lignes ou une zone")
+    return Spot(AnchorKind.PAGES.value, page_start=start, page_end=end)
+
+
+def _within(version: EvidenceVersion, count: int | None, start, end, what: str, without: str) -> tuple[int, int]:
+    """The range `start`–`end` of `what`s (lines, pages), refused when the version has none of them
+    (`without` says so) or fewer than `end`."""
     if count is None:
-        raise AnchorError(f"« {version.filename} » n'a pas de pages : choisissez des lignes ou une zone.")
-    start, end = _range(spot.page_start, spot.page_end, "page")
+        raise AnchorError(f"« {version.filename} » {without}.")
+    start, end = _range(start, end, what)
     if end > count:
         raise AnchorError(
-            f"La page {_n(end)} n'existe pas : « {version.filename} » (version {version.number}) compte "
-            f"{_plural(count, 'page')}."
+            f"La {what} {_n(end)} n'existe pas : « {version.filename} » (version {version.number}) compte "
+            f"{_plural(count, what)}."
         )
-    return Spot(AnchorKind.PAGES.value, page_start=start, page_end=end)
+    return start, end
 
 
 def _check_region(version: EvidenceVersion, spot: Spot) -> Spot:
