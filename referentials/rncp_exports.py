@@ -64,8 +64,6 @@ class StoredExport:
 
 def store_rncp_export(source, name: str) -> StoredExport:
     """Keep an uploaded export (a seekable binary file: XML or zip) and list its fiches."""
-
-
     store = object_store()
     with open_export(source) as xml:
         xml_ref = store.put(xml)
@@ -121,7 +119,6 @@ class FicheMatchReport:
 
 
 def fiche_match_report(certification: Certification, fiche) -> FicheMatchReport:
-
     values = _fiche_values(certification, fiche)
     fields = [
         (METADATA_FIELDS[name], str(getattr(certification, name) or ""), str(value))

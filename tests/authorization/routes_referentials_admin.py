@@ -7,10 +7,10 @@ ROUTES = {
     # GET shows the counts and the confirmation form (or "rien à confirmer" for a verified version).
     "referentials.confirm_completeness": Case("GET", lambda w: f"/admin/referentiels/{w['certification'].id}/completude", ADMIN_ONLY),
     "referentials.france_competences": Case("GET", lambda w: "/admin/referentiels/france-competences", ADMIN_ONLY),
-    # An export never uploaded: the admin is sent back to the upload page (303), the others refused.
-    "referentials.rncp_fiches": Case("GET", lambda w: f"/admin/referentiels/france-competences/{'0' * 64}", expect(302, 403, 403, 403, 303)),
+    # The export uploaded in the world: the admin reads its fiches and matches one (303 once done).
+    "referentials.rncp_fiches": Case("GET", lambda w: f"/admin/referentiels/france-competences/{w['rncp_export']}", ADMIN_ONLY),
     "referentials.rncp_match": Case(
-        "POST", lambda w: f"/admin/referentiels/france-competences/{'0' * 64}/fiches/RNCP36061", expect(302, 403, 403, 403, 303),
+        "POST", lambda w: f"/admin/referentiels/france-competences/{w['rncp_export']}/fiches/RNCP36061", expect(302, 403, 403, 403, 303),
         data=lambda w: {"certification_id": w["certification"].id},
     ),
 }

@@ -13,7 +13,9 @@ from extensions import db
 from jobs.models import Job
 from portfolio.submissions import submit_portfolio
 from storage.access import object_store
+from referentials import rncp_exports
 from tests import factories
+from tests.referentials.rncp_samples import IGS_BLOCS, IGS_TITLE, export_xml, fiche_xml
 
 
 @pytest.fixture()
@@ -53,9 +55,10 @@ def build_world(make_user) -> dict:
     db.session.add(export_job)
     db.session.commit()
     jury = _jury_world(users, other, certification, foreign)
+    rncp_export = rncp_exports.store_rncp_export(io.BytesIO(export_xml([fiche_xml("RNCP36061", IGS_TITLE, IGS_BLOCS)])), "export.xml")
     return {**jury,
         "users": users, "other": other, "certification": certification, "admin_job": job.id, "admin_export_job": export_job.id,
-        "own_portfolio": own, "foreign_portfolio": foreign,
+        "own_portfolio": own, "rncp_export": rncp_export.digest, "foreign_portfolio": foreign,
         "own_evidence": own_evidence, "foreign_evidence": foreign_evidence,
         "own_version": own_version, "foreign_version": foreign_version,
         "own_claim": own_claim, "foreign_claim": foreign_claim, "own_submission": own_submission,

@@ -18,7 +18,7 @@ from awards.models import AccrochagePassage, HolderIdentity
 from core.timeutil import utcnow
 from extensions import db
 from grading.models import AuditEvent
-from tests.awards.conftest import certify_all
+from tests.awards.jury_steps import certify_all
 
 IDENTITIES = {
     "Camille Candidate": {"birth_name": "MARTINEZ", "first_names": "Camille Louise", "birth_year": "1991",

@@ -12,7 +12,7 @@ from accounts.models import Role
 from awards.models import AwardCredential
 from extensions import db
 from grading.models import AuditEvent
-from tests.awards.conftest import deliberate, sign
+from tests.awards.jury_steps import deliberate, sign
 
 
 def test_an_attestation_per_validated_bloc_with_number_and_qr_code(jury, issuer_key, client_for, client, output_dir):

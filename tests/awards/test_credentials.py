@@ -19,7 +19,7 @@ from awards.models import AwardCredential, CredentialKey
 from extensions import db
 from grading import decisions
 from grading.models import AuditEvent
-from tests.awards.conftest import deliberate, sign
+from tests.awards.jury_steps import deliberate, sign
 
 
 def _b64(text: str) -> bytes:

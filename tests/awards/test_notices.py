@@ -1,7 +1,7 @@
 """The candidate's dashboard announces results once the minutes are signed (and not before)."""
 from __future__ import annotations
 
-from tests.awards.conftest import deliberate, sign
+from tests.awards.jury_steps import deliberate, sign
 
 
 def test_the_dashboard_announces_results_once_signed(jury, client_for):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from accounts.models import Role
 from extensions import db
 from grading.models import AuditEvent
-from tests.awards.conftest import DELIBERATION_NOTE, deliberate, sign
+from tests.awards.jury_steps import DELIBERATION_NOTE, deliberate, sign
 
 
 def _pdf_text(data: bytes) -> str:

@@ -3,7 +3,7 @@ after a correction is signed (real SMTP server on 127.0.0.1)."""
 from __future__ import annotations
 
 from grading import decisions
-from tests.awards.conftest import deliberate, sign
+from tests.awards.jury_steps import deliberate, sign
 
 
 def _results_mails(smtp_server, candidate) -> list:

@@ -20,10 +20,9 @@ from grading import sessions
 from portfolio.models import Submission
 from portfolio.submissions import snapshot_of
 from tests import factories
-from tests.browser.test_anchors_review import loaded_width as _loaded_width
 from tests.documents.samples import pdf_page_texts, render_page_png
 from tests.excerpts.samples import numbered_log, pdf_pages
-from tests.excerpts.test_dossier import green_shapes
+from tests.excerpts.samples import green_shapes, loaded_width as _loaded_width
 from tests.excerpts.world import quadrants_png
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")

@@ -9,15 +9,8 @@ from playwright.sync_api import expect
 
 from evidence import excerpts
 from tests.documents.samples import pdf_page_texts, render_page_png
-from tests.excerpts.test_dossier import green_shapes
+from tests.excerpts.samples import green_shapes, loaded_width
 from tests.excerpts.world import anchored_jury
-
-
-def loaded_width(page, image) -> int:
-    """The natural width of a (lazily loaded) picture once the browser has it."""
-    image.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    return image.evaluate("img => img.naturalWidth")
 
 
 def test_the_juror_sees_the_three_excerpts_and_the_dossier_holds_them(log_in, page, make_user, screenshots, tmp_path):

@@ -10,7 +10,7 @@ from awards.accrochage import services
 from awards.accrochage.identity import Identity
 from awards.accrochage.rules import NS, check_xml
 from tests import factories
-from tests.awards.conftest import certify_all
+from tests.awards.jury_steps import certify_all
 
 
 def _download(page, link_name: str, tmp_path) -> bytes:

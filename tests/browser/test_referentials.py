@@ -111,11 +111,11 @@ def test_admin_refused_a_cut_file_imports_the_whole_one_as_a_new_certification_a
 
 def test_admin_matches_a_france_competences_fiche_to_a_loaded_certification(log_in, page, make_user, screenshots, tmp_path):
     """Upload the RNCP export (zip), find the fiche, read what will be filled, confirm."""
-    from tests.referentials.test_france_competences_web import IGS_TITLE, _zip_export
+    from tests.referentials.rncp_samples import IGS_TITLE, zip_export
 
     certification = _load(SHAPES["rncp"])
     archive = tmp_path / "export-rncp.zip"
-    archive.write_bytes(_zip_export(tmp_path))
+    archive.write_bytes(zip_export(tmp_path))
     log_in(page, make_user(Role.ADMIN).email)
     page.goto("/referentiels")
     page.get_by_role("link", name="Importer l'export RNCP de France Compétences").click()

@@ -11,6 +11,9 @@ from pathlib import Path
 import PIL.Image
 import PIL.ImageDraw
 import pytest
+from pypdf import PdfWriter
+
+from dashboard.demo import sample_pdf
 
 from documents import (BulletList, CodeBlock, CrossReference, Document, Heading, Image, PageBreak, Paragraph,
                        RenderReport, Run, Table, TableOfContents, TitlePage)
@@ -154,3 +157,11 @@ def page_fill(data: bytes, tmp_path: Path, resolution: int = 30) -> list[float]:
         rows = area.point(lambda value: 255 if value < 200 else 0).getbbox()
         fills.append(0.0 if rows is None else rows[3] / area.height)
     return fills
+
+
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(sample_pdf("Confidentiel", 1)))
+    writer.encrypt(user_password="secret", owner_password="secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

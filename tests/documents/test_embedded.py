@@ -17,7 +17,7 @@ from documents import Document, Heading, Paragraph, PdfPages, RenderReport, Svg,
 from documents.embedded import sanitise_svg
 from documents.office import OfficeError, office_blocks
 from documents.pdf_flowables import CONTINUATION, code_rows
-from tests.documents.samples import pdf_page_texts
+from tests.documents.samples import encrypted_pdf, pdf_page_texts
 
 MEMORY_BOUND = 200 * 1024 * 1024
 
@@ -35,14 +35,6 @@ def _both(blocks, tmp_path) -> tuple[str, str, RenderReport]:
     return pdf_text, word_text, report
 
 
-def _encrypted_pdf() -> bytes:
-    writer = PdfWriter(clone_from=io.BytesIO(sample_pdf("Confidentiel", 1)))
-    writer.encrypt(user_password="secret", owner_password="secret")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 def _long_pdf(pages: int) -> bytes:
     writer = PdfWriter()
     for _ in range(pages):
@@ -53,7 +45,7 @@ def _long_pdf(pages: int) -> bytes:
 
 
 @pytest.mark.parametrize("data, why", [
-    (_encrypted_pdf(), "document protégé par un mot de passe (chiffré)"),
+    (encrypted_pdf(), "document protégé par un mot de passe (chiffré)"),
     (sample_pdf("Tronqué", 2)[:700], "document PDF endommagé"),
     (b"%PDF-1.7\n" + b"\x00garbage" * 500, "document PDF endommagé"),
 ], ids=["encrypted", "truncated", "garbage"])

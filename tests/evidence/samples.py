@@ -195,3 +195,19 @@ def local_leftovers() -> list[str]:
     store = object_store()
     tmp = getattr(store, "tmp_dir", None)
     return sorted(p.name for p in tmp.iterdir()) if tmp is not None and tmp.exists() else []
+
+
+def uploaded(workspace, content: bytes, name: str):
+    """Upload `content` as `name` through the evidence page; its new version."""
+    response = workspace.upload((content, name))
+    assert response.status_code == 200, response.text
+    return versions_of(workspace.evidence)[-1]
+
+
+def fragment(workspace, version) -> str:
+    """The htmx preview fragment of `version`."""
+    response = workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "<html" not in body  # a fragment, not a page
+    return body

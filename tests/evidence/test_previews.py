@@ -11,23 +11,10 @@ from flask import render_template
 from PIL import Image
 
 from evidence import previews
-from tests.evidence.samples import docx_bytes, jpeg_bytes, pdf_bytes, png_bomb, png_bytes, svg_with_script, unique_text, versions_of
+from tests.evidence.samples import (docx_bytes, fragment, jpeg_bytes, pdf_bytes, png_bomb, png_bytes, svg_with_script,
+                                   unique_text, uploaded)
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
-
-
-def uploaded(workspace, content: bytes, name: str):
-    response = workspace.upload((content, name))
-    assert response.status_code == 200, response.text
-    return versions_of(workspace.evidence)[-1]
-
-
-def fragment(workspace, version) -> str:
-    response = workspace.client.get(f"/versions/{version.id}/apercu", headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    body = response.get_data(as_text=True)
-    assert "<html" not in body  # a fragment, not a page
-    return body
 
 
 def assert_csp_clean(html: str) -> None:

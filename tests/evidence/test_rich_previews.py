@@ -15,7 +15,7 @@ from docx.enum.text import WD_BREAK
 from PIL import Image
 
 from documents.embedded import sanitise_svg
-from tests.evidence.test_previews import fragment, uploaded
+from tests.evidence.samples import fragment, uploaded
 
 
 class Listener:

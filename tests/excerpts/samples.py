@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import deque
+
+from PIL import Image
 
 
 def pdf_pages(count: int, label: str = "Page") -> bytes:
@@ -63,3 +66,39 @@ def ods_bytes(sheets: dict[str, list[list[str]]]) -> bytes:
 
 def numbered_log(lines: int, prefix: str = "événement") -> bytes:
     return "".join(f"{prefix} {n:06d} : connexion acceptée\n" for n in range(1, lines + 1)).encode("utf-8")
+
+
+def green_shapes(image: Image.Image) -> list[tuple[int, int, int]]:
+    """(width, height, pixels) of each connected patch of the crop's green."""
+    width, height = image.size
+    pixels = image.load()
+
+    def green(x, y):
+        r, g, b = pixels[x, y]
+        return g > 130 and r < 70 and b < 70
+
+    seen = set()
+    shapes = []
+    for y in range(height):
+        for x in range(width):
+            if (x, y) in seen or not green(x, y):
+                continue
+            queue, box, count = deque([(x, y)]), [x, y, x, y], 0
+            seen.add((x, y))
+            while queue:
+                cx, cy = queue.popleft()
+                count += 1
+                box = [min(box[0], cx), min(box[1], cy), max(box[2], cx), max(box[3], cy)]
+                for nx, ny in ((cx + 1, cy), (cx - 1, cy), (cx, cy + 1), (cx, cy - 1)):
+                    if 0 <= nx < width and 0 <= ny < height and (nx, ny) not in seen and green(nx, ny):
+                        seen.add((nx, ny))
+                        queue.append((nx, ny))
+            shapes.append((box[2] - box[0] + 1, box[3] - box[1] + 1, count))
+    return shapes
+
+
+def loaded_width(page, image) -> int:
+    """The natural width of a (lazily loaded) picture once the browser has it."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.evaluate("img => img.naturalWidth")

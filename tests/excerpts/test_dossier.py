@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from collections import deque
 
 import pytest
 from docx import Document as WordDocument
@@ -19,6 +18,7 @@ from jobs.models import JobState
 from jobs.services import enqueue
 from storage.access import object_store
 from tests.documents.samples import pdf_page_texts, render_page_png
+from tests.excerpts.samples import green_shapes
 from tests.excerpts.world import GREEN, anchored_jury
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
@@ -30,35 +30,6 @@ def exported(submission, fmt: str) -> bytes:
     result = ExportResult.from_json(job.result)
     with object_store().open(result.object_key) as stream:
         return stream.read()
-
-
-def green_shapes(image: Image.Image) -> list[tuple[int, int, int]]:
-    """(width, height, pixels) of each connected patch of the crop's green."""
-    width, height = image.size
-    pixels = image.load()
-
-    def green(x, y):
-        r, g, b = pixels[x, y]
-        return g > 130 and r < 70 and b < 70
-
-    seen = set()
-    shapes = []
-    for y in range(height):
-        for x in range(width):
-            if (x, y) in seen or not green(x, y):
-                continue
-            queue, box, count = deque([(x, y)]), [x, y, x, y], 0
-            seen.add((x, y))
-            while queue:
-                cx, cy = queue.popleft()
-                count += 1
-                box = [min(box[0], cx), min(box[1], cy), max(box[2], cx), max(box[3], cy)]
-                for nx, ny in ((cx + 1, cy), (cx - 1, cy), (cx, cy + 1), (cx, cy - 1)):
-                    if 0 <= nx < width and 0 <= ny < height and (nx, ny) not in seen and green(nx, ny):
-                        seen.add((nx, ny))
-                        queue.append((nx, ny))
-            shapes.append((box[2] - box[0] + 1, box[3] - box[1] + 1, count))
-    return shapes
 
 
 def test_the_pdf_dossier_holds_the_three_excerpts_next_to_their_criteria(make_user, tmp_path):

@@ -14,7 +14,7 @@ from dashboard.demo import sample_pdf
 from documents import pdf_page_count
 from portfolio.submissions import submit_portfolio
 from tests import factories
-from tests.documents.test_embedded import _encrypted_pdf
+from tests.documents.samples import encrypted_pdf
 
 
 def _bad_submission(make_user):
@@ -29,7 +29,7 @@ def _bad_submission(make_user):
     laughs = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "haha">'
               + b"".join(b'<!ENTITY %c "%s">' % (98 + n, (b"&%c;" % (97 + n)) * 10) for n in range(9))
               + b']><svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><text y="20">&j;</text></svg>')
-    files = [("Procédure chiffrée", _encrypted_pdf(), "chiffre.pdf", "application/pdf"),
+    files = [("Procédure chiffrée", encrypted_pdf(), "chiffre.pdf", "application/pdf"),
              ("Procédure abîmée", sample_pdf("Abîmé", 2)[:600], "abime.pdf", "application/pdf"),
              ("Schéma piégé", laughs, "rires.svg", "image/svg+xml"),
              ("Procédure compressée", bomb.getvalue(), "bombe.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")]

@@ -10,7 +10,7 @@ from extensions import db
 from referentials.importers import SEEDS_DIR
 from referentials.models import Certification
 
-from tests.referentials.conftest import SEEDS
+from tests.referentials.seeds import SEEDS
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")

@@ -17,7 +17,7 @@ from referentials import services as referentials
 from referentials.importers import SEEDS_DIR, ReferentialImportError, parse_referential
 from referentials.models import Certification
 
-from tests.referentials.conftest import SEEDS
+from tests.referentials.seeds import SEEDS
 
 # Cuts of 000 that fall exactly between two complete table rows: 000 states neither how many
 # activities it has, nor closes its table parts with separators, nor ends on any marker, and the

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import tracemalloc
 import zipfile
-from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
@@ -12,53 +11,14 @@ from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
 from referentials.importers.france_competences import find_fiche, iter_fiches
 from referentials.models import Certification, CertificationChange
-
-IGS_BLOCS = [
-    ("RNCP36061BC01", "Administrer le système d'information"),
-    ("RNCP36061BC02", "Gérer le système d'information"),
-    ("RNCP36061BC03", "Définir la politique de sécurisation du système d'information"),
-    ("RNCP36061BC04", "Communiquer avec tous les acteurs internes ou externes au service informatique"),
-]
-
-
-def _fiche_xml(number: str, title: str, blocs, level="NIV7", certifier="IGS") -> str:
-    parts = [
-        f"<FICHE><NUMERO_FICHE>{number}</NUMERO_FICHE><INTITULE>{escape(title)}</INTITULE>",
-        f"<NOMENCLATURE_EUROPE><NIVEAU>{level}</NIVEAU></NOMENCLATURE_EUROPE>",
-        f"<CERTIFICATEURS><CERTIFICATEUR><NOM_CERTIFICATEUR>{escape(certifier)}</NOM_CERTIFICATEUR></CERTIFICATEUR></CERTIFICATEURS>",
-        "<BLOCS_COMPETENCES>",
-    ]
-    for code, label in blocs:
-        competences = escape("<ul><li>Superviser l'équipement réseau et sécurité.</li><li>Déployer les mises à jour ; vérifier leur état.</li></ul>")
-        modalities = escape("<p>Mise en situation professionnelle et <b>étude de cas</b>.</p>")
-        parts.append(
-            f"<BLOC_COMPETENCES><CODE>{code}</CODE><LIBELLE>{escape(label)}</LIBELLE>"
-            f"<LISTE_COMPETENCES>{competences}</LISTE_COMPETENCES><MODALITES_EVALUATION>{modalities}</MODALITES_EVALUATION></BLOC_COMPETENCES>"
-        )
-    parts.append("</BLOCS_COMPETENCES></FICHE>")
-    return "".join(parts)
-
-
-def _export(path, fiches: list[str], filler_bytes: int = 0) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<FICHES><VERSION_FLUX>4.1</VERSION_FLUX>')
-        written, n = 0, 0
-        filler = [("RNCP9{:05d}BC01", "Bloc de remplissage à l'accent élevé"), ("RNCP9{:05d}BC02", "Deuxième bloc")]
-        while written < filler_bytes:
-            n += 1
-            xml = _fiche_xml(f"RNCP9{n:05d}", f"Fiche n° {n} — Opérateur·rice", [(c.format(n), t) for c, t in filler])
-            out.write(xml)
-            written += len(xml.encode("utf-8"))
-        for xml in fiches:
-            out.write(xml)
-        out.write("</FICHES>\n")
+from tests.referentials.rncp_samples import IGS_BLOCS, fiche_xml, write_export
 
 
 def test_several_fiches_with_html_and_accents_are_read(tmp_path):
     path = tmp_path / "export.xml"
-    _export(path, [
-        _fiche_xml("RNCP36061", "Manager en infrastructures et cybersécurité des systèmes d'information", IGS_BLOCS),
-        _fiche_xml("RNCP38596", "Technicien d'assistance en informatique", [("RNCP38596BC02", "Mettre en service des équipements numériques")], level="NIV4", certifier="Ministère du Travail"),
+    write_export(path, [
+        fiche_xml("RNCP36061", "Manager en infrastructures et cybersécurité des systèmes d'information", IGS_BLOCS),
+        fiche_xml("RNCP38596", "Technicien d'assistance en informatique", [("RNCP38596BC02", "Mettre en service des équipements numériques")], level="NIV4", certifier="Ministère du Travail"),
     ])
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
@@ -78,7 +38,7 @@ def _run(app, *args):
 
 def test_skeleton_and_matching_a_seed_after_confirmation(app_ctx, tmp_path):
     path = tmp_path / "export.xml"
-    _export(path, [_fiche_xml("RNCP36061", "Manager en infrastructures et cybersécurité des systèmes d'information", IGS_BLOCS)])
+    write_export(path, [fiche_xml("RNCP36061", "Manager en infrastructures et cybersécurité des systèmes d'information", IGS_BLOCS)])
     assert _run(app_ctx, "import", str(SEEDS_DIR / "004_0fedc1ee0aa597b2.txt")).exit_code == 0
     report = _run(app_ctx, "rncp-match", str(path), "RNCP36061", "IGS")
     assert report.exit_code == 0, report.output
@@ -100,7 +60,7 @@ def test_skeleton_and_matching_a_seed_after_confirmation(app_ctx, tmp_path):
 
 def test_a_100_mb_export_is_streamed_in_flat_memory(tmp_path):
     path = tmp_path / "gros-export.xml"
-    _export(path, [_fiche_xml("RNCP36061", "Manager en infrastructures", IGS_BLOCS)], filler_bytes=100 * 1024 * 1024)
+    write_export(path, [fiche_xml("RNCP36061", "Manager en infrastructures", IGS_BLOCS)], filler_bytes=100 * 1024 * 1024)
     assert path.stat().st_size >= 100 * 1024 * 1024
     tracemalloc.start()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
 from sqlalchemy import select
 
@@ -14,21 +13,7 @@ from referentials import services as referentials
 from referentials.importers import SEEDS_DIR
 from referentials.models import CertificationChange
 
-from tests.referentials.test_france_competences import IGS_BLOCS, _export, _fiche_xml
-
-IGS_TITLE = "Manager en infrastructures et cybersécurité des systèmes d'information"
-
-
-def _zip_export(tmp_path) -> bytes:
-    xml = tmp_path / "export.xml"
-    _export(xml, [
-        _fiche_xml("RNCP36061", IGS_TITLE, IGS_BLOCS),
-        _fiche_xml("RNCP38596", "Technicien d'assistance en informatique", [("RNCP38596BC02", "Mettre en service des équipements")], level="NIV4"),
-    ], filler_bytes=200_000)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(xml, "export_fiches_RNCP_V4_1.xml")
-    return buffer.getvalue()
+from tests.referentials.rncp_samples import IGS_BLOCS, IGS_TITLE, zip_export
 
 
 def _load_igs():
@@ -49,7 +34,7 @@ def test_admin_uploads_the_export_matches_a_fiche_and_confirms(client, login_as,
     igs = _load_igs()
     login_as(Role.ADMIN)
     assert "Importer l'export RNCP de France Compétences" in client.get("/referentiels").text
-    uploaded = _upload(client, _zip_export(tmp_path), "export-rncp.zip")
+    uploaded = _upload(client, zip_export(tmp_path), "export-rncp.zip")
     assert uploaded.status_code == 303, uploaded.text
     fiches_url = uploaded.headers["Location"]
     listing = client.get(fiches_url)
@@ -102,5 +87,5 @@ def _upload_as_non_admin(client, tmp_path):
     token = client.token("/")
     return client.post(
         "/admin/referentiels/france-competences",
-        data={"csrf_token": token, "export": (io.BytesIO(_zip_export(tmp_path)), "x.zip")}, content_type="multipart/form-data",
+        data={"csrf_token": token, "export": (io.BytesIO(zip_export(tmp_path)), "x.zip")}, content_type="multipart/form-data",
     )
