@@ -48,6 +48,13 @@ RANK_WEIGHTS = "{0.333, 0.1, 0.5, 1.0}"
 # holds the words come first. The total and the counts per kind stay exact.
 FULL_RANK_LIMIT = 2_000
 WRITE_BATCH = 200
+# Every pair of consecutive words is also a lexeme of `terms`, without positions ("mot_pass"; the
+# tokenizer never leaves "_" in a word, and a prefix query matching a pair matches its first word
+# anyway): the GIN index answers a two-word expression without reading any row's tsvector, and
+# narrows a longer one to the rows holding all its pairs. A document whose pairs did not all fit
+# under the 1 MB limit holds INCOMPLETE_PAIRS instead, and expressions are checked on its positions.
+PAIR_JOINER = "_"
+INCOMPLETE_PAIRS = "_"
 TERMS_INDEX = "ix_search_documents_terms"
 # For building the GIN index after filling an empty table (session-local, that statement only).
 REBUILD_MAINTENANCE_WORK_MEM = "256MB"
@@ -86,12 +93,14 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
     The positions and terms are FrenchAnalyzer's (positions=True), spelled as one loop: indexing
     spends most of its Python time here (tests/search check both agree)."""
     lexemes: dict[str, list[str]] = {}
+    pairs: dict[str, None] = {}
     size = 0
     left_out = 0
     base = 1
     head = ""
     cache = _TERM_CACHE
     budget = TSVECTOR_BUDGET_BYTES
+    edge: list[str] = []  # the terms recorded at MAX_POSITION - 1 (every later word is at MAX_POSITION)
     for fieldname, weight in FIELD_WEIGHTS:
         value = fields.get(fieldname) or ""
         last = base
@@ -99,6 +108,8 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
         # Positions as FrenchAnalyzer gives them (StopFilter renumbering, PART_GAP per part).
         pos = None
         place = 0
+        previous_position = -1
+        previous: list[str] = []
         for part in value.split(PART_SEPARATOR):
             for word in TOKEN_RE.findall(part):
                 terms = cache[word] if word in cache else terms_of(word)
@@ -116,6 +127,7 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
                 if position > last:
                     last = position
                 mark = f"{position}{weight}"
+                recorded = []
                 for term in terms:
                     if full:
                         left_out += 1
@@ -129,16 +141,44 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
                             continue
                         size += cost
                         lexemes[term] = [mark]
-                    elif len(found) < MAX_POSITIONS_PER_LEXEME and found[-1] != mark:
+                        recorded.append(term)
+                    elif found[-1] == mark:
+                        recorded.append(term)
+                    elif len(found) < MAX_POSITIONS_PER_LEXEME:
                         found.append(mark)
                         size += 2
+                        recorded.append(term)
+                # Word pairs: what `a <-> b` finds in the positions just recorded.
+                if position == previous_position + 1:
+                    for a in previous:
+                        for b in recorded:
+                            pairs[f"{a}{PAIR_JOINER}{b}"] = None
+                elif position == MAX_POSITION and edge:
+                    for a in edge:
+                        for b in recorded:
+                            pairs[f"{a}{PAIR_JOINER}{b}"] = None
+                if position == MAX_POSITION - 1:
+                    edge = recorded
+                previous_position, previous = position, recorded
             if pos is not None:
                 pos += PART_GAP
             place += PART_GAP
         base = last + PART_GAP
         if weight == "A":
             head = _literal(lexemes)
-    return _literal(lexemes), head, left_out
+    literal = _literal(lexemes)
+    if pairs:
+        kept = []
+        size += len(INCOMPLETE_PAIRS) + 8
+        for pair in pairs:
+            cost = len(pair.encode("utf-8")) + 8
+            if size + cost > budget:
+                kept.append(INCOMPLETE_PAIRS)
+                break
+            size += cost
+            kept.append(pair)
+        literal += " " + " ".join(_quote(pair) for pair in kept)
+    return literal, head, left_out
 
 
 def _literal(lexemes: dict[str, list[str]]) -> str:
@@ -238,27 +278,37 @@ def _write(connection, documents: Iterable[dict]) -> tuple[int, list[str]]:
 
 # --- queries → SQL -----------------------------------------------------------------------------
 
-def tsquery_of(query: wq.Query) -> str:
+def tsquery_of(query: wq.Query, pairs: bool = False) -> str:
     """The tsquery of a parsed query. Every word of search/query.py is looked for in all three
-    fields (an Or across fields): in one tsvector that is the word itself, whatever its weight."""
+    fields (an Or across fields): in one tsvector that is the word itself, whatever its weight.
+
+    With `pairs`, expressions are asked of the word pairs (PAIR_JOINER) first: the same documents,
+    found by the GIN index alone for two words. Without, the tsquery to rank with (positions)."""
     if isinstance(query, wq.Term):
         return _quote(query.text)
     if isinstance(query, wq.Prefix):
         return _quote(query.text) + ":*"
     if isinstance(query, wq.Phrase):
-        return "(" + " <-> ".join(_quote(w) for w in query.words) + ")"
+        exact = "(" + " <-> ".join(_quote(w) for w in query.words) + ")"
+        if not pairs or len(query.words) < 2:
+            return exact
+        held = " & ".join(dict.fromkeys(_quote(a + PAIR_JOINER + b) for a, b in zip(query.words, query.words[1:])))
+        incomplete = _quote(INCOMPLETE_PAIRS)
+        if len(query.words) == 2:
+            return f"({held} | {incomplete} & {exact})"
+        return f"({exact} & ({held} | {incomplete}))"
     if isinstance(query, wq.AndNot):
-        return f"({tsquery_of(query.a)} & !{tsquery_of(query.b)})"
+        return f"({tsquery_of(query.a, pairs)} & !{tsquery_of(query.b, pairs)})"
     if isinstance(query, wq.Not):
-        return f"!{tsquery_of(query.query)}"
+        return f"!{tsquery_of(query.query, pairs)}"
     if isinstance(query, (wq.And, wq.Or)):
-        parts = list(dict.fromkeys(tsquery_of(q) for q in query.subqueries))
+        parts = list(dict.fromkeys(tsquery_of(q, pairs) for q in query.subqueries))
         if len(parts) == 1:
             return parts[0]
         joiner = " & " if isinstance(query, wq.And) else " | "
         return "(" + joiner.join(parts) + ")"
     if isinstance(query, wq.ConstantScoreQuery):
-        return tsquery_of(query.child)
+        return tsquery_of(query.child, pairs)
     raise ValueError(f"Unsupported query node {query!r}")
 
 
@@ -323,17 +373,23 @@ def _highlight_terms(query: wq.Query) -> tuple[set[str], tuple[str, ...]]:
     return terms, tuple(sorted(prefixes))
 
 
-def _terms_for(stored: dict, terms: set[str], prefixes: tuple[str, ...]) -> dict[str, set[str]]:
+def _terms_for(stored: dict, terms: set[str], prefixes: tuple[str, ...], decided: dict) -> dict[str, set[str]]:
+    """The terms to mark in one hit: the query's, and those of its words that begin with one of
+    its prefixes. `decided` (word → its terms beginning with a prefix) is shared by the hits of a
+    page: they repeat the same words."""
     found = set(terms)
     if prefixes:
         heads = heads_of(prefixes)
+        words: set[str] = set()  # each distinct word once
         for fieldname in ("title", "filename", "description", "justifications", "content"):
-            for word in TOKEN_RE.findall(stored.get(fieldname) or ""):
-                if not may_give(word, heads):
-                    continue
-                for term in terms_of(word) or ():
-                    if term.startswith(prefixes):
-                        found.add(term)
+            words.update(TOKEN_RE.findall(stored.get(fieldname) or ""))
+        for word in words:
+            given = decided.get(word)
+            if given is None:
+                given = decided[word] = tuple(
+                    term for term in (terms_of(word) or ()) if term.startswith(prefixes)
+                ) if may_give(word, heads) else ()
+            found.update(given)
     return {"title": found, "body": found, "content": found}
 
 
@@ -440,13 +496,13 @@ class PostgresIndex:
         page = max(1, min(int(page), MAX_PAGE))
         per_page = max(1, min(int(per_page), 100))
         where = _Where()
-        clauses = [f"terms @@ CAST({where.param(tsquery_of(query))} AS tsquery)"]
+        clauses = [f"terms @@ CAST({where.param(tsquery_of(query, pairs=True))} AS tsquery)"]
+        rank_query = where.param(tsquery_of(query))
         if restriction is not None:
             clauses.append(where.of(restriction))
         if exclusion is not None:
             clauses.append(f"NOT {where.of(exclusion)}")
         condition = " AND ".join(clauses)
-        q = list(where.params)[0]
 
         def work(connection) -> SearchPage:
             # The planner prices `terms @@ …` as cheap and may pick a sequential scan, which reads
@@ -468,15 +524,25 @@ class PostgresIndex:
             ranked = "terms" if outcome.total <= FULL_RANK_LIMIT else "head"
             rows = connection.execute(
                 text(
-                    f"SELECT stored, ts_rank('{RANK_WEIGHTS}', {ranked}, CAST(:{q} AS tsquery)) AS rank "
+                    f"SELECT stored, ts_rank('{RANK_WEIGHTS}', {ranked}, CAST({rank_query} AS tsquery)) AS rank "
                     f"FROM search_documents WHERE {condition} ORDER BY rank DESC, doc_id LIMIT :limit OFFSET :offset"
                 ),
                 {**where.params, "limit": per_page, "offset": (page - 1) * per_page},
             ).all()
             terms, prefixes = _highlight_terms(query) if snippets else (set(), ())
-            for stored_text, rank in rows:
-                stored = json.loads(stored_text)
-                outcome.hits.append(_hit(stored, float(rank or 0.0), _terms_for(stored, terms, prefixes) if snippets else {}))
+            hits = [(json.loads(stored_text), float(rank or 0.0)) for stored_text, rank in rows]
+            marked: dict = {}
+            if snippets:
+                # The terms to mark, for the whole page: the query's, and those of the hits' words
+                # that begin with one of its prefixes (a word of a hit gives the same terms in any
+                # hit, so one set serves all and the highlighter's memo is shared).
+                decided: dict[str, tuple[str, ...]] = {}
+                found = set(terms)
+                for stored, _rank in hits:
+                    found |= _terms_for(stored, terms, prefixes, decided)["title"]
+                page_terms = {"title": found, "body": found, "content": found}
+            for stored, rank in hits:
+                outcome.hits.append(_hit(stored, rank, page_terms if snippets else {}, marked))
             return outcome
 
         return self._run(work)

@@ -2,12 +2,17 @@
 text, long queries, the PostgreSQL index unreachable, `flask search check` on each backend."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import create_engine
 
 from search import search
 from search.cli import cli as search_cli
-from search.postgres import SEARCH_UNAVAILABLE, TSVECTOR_BUDGET_BYTES, PostgresIndex, SearchUnavailable, tsvector_of
+from search.postgres import (
+    INCOMPLETE_PAIRS, PAIR_JOINER, SEARCH_UNAVAILABLE, TSVECTOR_BUDGET_BYTES, PostgresIndex, SearchUnavailable,
+    _tsvector_of_reference, tsquery_of, tsvector_of, tsvectors_of,
+)
 from search.query import parse_query
 from tests import factories
 
@@ -149,3 +154,58 @@ def test_a_broad_search_on_postgresql_ranks_on_titles_and_keeps_exact_totals(wor
     assert {h.evidence_id for h in broad.hits} == {h.evidence_id for h in exact.hits} == {in_text.id, in_title.id}
     assert broad.hits[0].evidence_id == in_title.id
     assert "<mark>" in str(broad.hits[1].snippet_html)
+
+
+# --- the PostgreSQL tsvector, made in one loop -----------------------------------------------
+
+_LEXEME_RE = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
+
+
+def _parse_tsvector(literal: str) -> tuple[dict[str, set[int]], set[str]]:
+    """(lexeme → positions, lexemes without positions: the word pairs) of a tsvector literal."""
+    positions: dict[str, set[int]] = {}
+    bare: set[str] = set()
+    for match in _LEXEME_RE.finditer(literal):
+        lexeme = match.group(1).replace("''", "'")
+        if match.group(2):
+            positions[lexeme] = {int(p.rstrip("ABCD")) for p in match.group(2).split(",")}
+        else:
+            bare.add(lexeme)
+    return positions, bare
+
+
+_ODD_FIELDS = [
+    {"title": "Sécurité configurée\x1eles l'adresse-ip", "body": "les les é\x1e\x1eSECURITE " * 50,
+     "content": "journal des événements ; mot de passe " * 3000},
+    {"title": "", "body": "pare-feu\x1e\x1epare-feu", "content": " ".join(f"jeton{n:05d} a b" for n in range(20_000))},
+    {"title": "Journal énorme", "body": "", "content": "début " + " ".join(f"jeton{n:07d}" for n in range(150_000))},
+]
+
+
+@pytest.mark.parametrize("fields", _ODD_FIELDS, ids=["accents-and-parts", "past-the-last-position", "past-1-MB"])
+def test_the_one_loop_tsvector_has_the_analyzer_s_lexemes_and_positions(fields):
+    literal, head, left_out = tsvectors_of(fields)
+    reference, reference_left_out = _tsvector_of_reference(fields)
+    assert _parse_tsvector(literal)[0] == _parse_tsvector(reference)[0]
+    assert left_out == reference_left_out
+    # What ts_filter(terms, '{a}') keeps: the title's lexemes, which come first.
+    assert _parse_tsvector(head) == (_parse_tsvector(tsvectors_of({"title": fields["title"]})[0])[0], set())
+
+
+@pytest.mark.parametrize("fields", _ODD_FIELDS[:2], ids=["accents-and-parts", "past-the-last-position"])
+def test_the_word_pairs_are_exactly_what_an_expression_finds_in_the_positions(fields):
+    positions, pairs = _parse_tsvector(tsvectors_of(fields)[0])
+    at: dict[int, set[str]] = {}
+    for term, places in positions.items():
+        for place in places:
+            at.setdefault(place, set()).add(term)
+    expected = {f"{a}{PAIR_JOINER}{b}" for place, terms in at.items() for a in terms for b in at.get(place + 1, ())}
+    assert pairs == expected
+    assert pairs & {"mot_pass", "par_feu"}
+
+
+def test_a_document_whose_pairs_do_not_fit_says_so():
+    positions, pairs = _parse_tsvector(tsvectors_of(_ODD_FIELDS[2])[0])
+    assert INCOMPLETE_PAIRS in pairs
+    assert tsquery_of(parse_query('"mot de passe"').query, pairs=True) == (
+        "('mot_pass' | '_' & ('mot' <-> 'pass'))")
