@@ -48,13 +48,6 @@ RANK_WEIGHTS = "{0.333, 0.1, 0.5, 1.0}"
 # holds the words come first. The total and the counts per kind stay exact.
 FULL_RANK_LIMIT = 2_000
 WRITE_BATCH = 200
-# Every pair of consecutive words is also a lexeme of `terms`, without positions ("mot_pass"; the
-# tokenizer never leaves "_" in a word, and a prefix query matching a pair matches its first word
-# anyway): the GIN index answers a two-word expression without reading any row's tsvector, and
-# narrows a longer one to the rows holding all its pairs. A document whose pairs did not all fit
-# under the 1 MB limit holds INCOMPLETE_PAIRS instead, and expressions are checked on its positions.
-PAIR_JOINER = "_"
-INCOMPLETE_PAIRS = "_"
 TERMS_INDEX = "ix_search_documents_terms"
 # For building the GIN index after filling an empty table (session-local, that statement only).
 REBUILD_MAINTENANCE_WORK_MEM = "256MB"
@@ -93,14 +86,12 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
     The positions and terms are FrenchAnalyzer's (positions=True), spelled as one loop: indexing
     spends most of its Python time here (tests/search check both agree)."""
     lexemes: dict[str, list[str]] = {}
-    pairs: dict[str, None] = {}
     size = 0
     left_out = 0
     base = 1
     head = ""
     cache = _TERM_CACHE
     budget = TSVECTOR_BUDGET_BYTES
-    edge: list[str] = []  # the terms recorded at MAX_POSITION - 1 (every later word is at MAX_POSITION)
     for fieldname, weight in FIELD_WEIGHTS:
         value = fields.get(fieldname) or ""
         last = base
@@ -108,8 +99,6 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
         # Positions as FrenchAnalyzer gives them (StopFilter renumbering, PART_GAP per part).
         pos = None
         place = 0
-        previous_position = -1
-        previous: list[str] = []
         for part in value.split(PART_SEPARATOR):
             for word in TOKEN_RE.findall(part):
                 terms = cache[word] if word in cache else terms_of(word)
@@ -127,7 +116,6 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
                 if position > last:
                     last = position
                 mark = f"{position}{weight}"
-                recorded = []
                 for term in terms:
                     if full:
                         left_out += 1
@@ -141,44 +129,16 @@ def tsvectors_of(fields: dict) -> tuple[str, str, int]:
                             continue
                         size += cost
                         lexemes[term] = [mark]
-                        recorded.append(term)
-                    elif found[-1] == mark:
-                        recorded.append(term)
-                    elif len(found) < MAX_POSITIONS_PER_LEXEME:
+                    elif len(found) < MAX_POSITIONS_PER_LEXEME and found[-1] != mark:
                         found.append(mark)
                         size += 2
-                        recorded.append(term)
-                # Word pairs: what `a <-> b` finds in the positions just recorded.
-                if position == previous_position + 1:
-                    for a in previous:
-                        for b in recorded:
-                            pairs[f"{a}{PAIR_JOINER}{b}"] = None
-                elif position == MAX_POSITION and edge:
-                    for a in edge:
-                        for b in recorded:
-                            pairs[f"{a}{PAIR_JOINER}{b}"] = None
-                if position == MAX_POSITION - 1:
-                    edge = recorded
-                previous_position, previous = position, recorded
             if pos is not None:
                 pos += PART_GAP
             place += PART_GAP
         base = last + PART_GAP
         if weight == "A":
             head = _literal(lexemes)
-    literal = _literal(lexemes)
-    if pairs:
-        kept = []
-        size += len(INCOMPLETE_PAIRS) + 8
-        for pair in pairs:
-            cost = len(pair.encode("utf-8")) + 8
-            if size + cost > budget:
-                kept.append(INCOMPLETE_PAIRS)
-                break
-            size += cost
-            kept.append(pair)
-        literal += " " + " ".join(_quote(pair) for pair in kept)
-    return literal, head, left_out
+    return _literal(lexemes), head, left_out
 
 
 def _literal(lexemes: dict[str, list[str]]) -> str:
@@ -278,37 +238,27 @@ def _write(connection, documents: Iterable[dict]) -> tuple[int, list[str]]:
 
 # --- queries → SQL -----------------------------------------------------------------------------
 
-def tsquery_of(query: wq.Query, pairs: bool = False) -> str:
+def tsquery_of(query: wq.Query) -> str:
     """The tsquery of a parsed query. Every word of search/query.py is looked for in all three
-    fields (an Or across fields): in one tsvector that is the word itself, whatever its weight.
-
-    With `pairs`, expressions are asked of the word pairs (PAIR_JOINER) first: the same documents,
-    found by the GIN index alone for two words. Without, the tsquery to rank with (positions)."""
+    fields (an Or across fields): in one tsvector that is the word itself, whatever its weight."""
     if isinstance(query, wq.Term):
         return _quote(query.text)
     if isinstance(query, wq.Prefix):
         return _quote(query.text) + ":*"
     if isinstance(query, wq.Phrase):
-        exact = "(" + " <-> ".join(_quote(w) for w in query.words) + ")"
-        if not pairs or len(query.words) < 2:
-            return exact
-        held = " & ".join(dict.fromkeys(_quote(a + PAIR_JOINER + b) for a, b in zip(query.words, query.words[1:])))
-        incomplete = _quote(INCOMPLETE_PAIRS)
-        if len(query.words) == 2:
-            return f"({held} | {incomplete} & {exact})"
-        return f"({exact} & ({held} | {incomplete}))"
+        return "(" + " <-> ".join(_quote(w) for w in query.words) + ")"
     if isinstance(query, wq.AndNot):
-        return f"({tsquery_of(query.a, pairs)} & !{tsquery_of(query.b, pairs)})"
+        return f"({tsquery_of(query.a)} & !{tsquery_of(query.b)})"
     if isinstance(query, wq.Not):
-        return f"!{tsquery_of(query.query, pairs)}"
+        return f"!{tsquery_of(query.query)}"
     if isinstance(query, (wq.And, wq.Or)):
-        parts = list(dict.fromkeys(tsquery_of(q, pairs) for q in query.subqueries))
+        parts = list(dict.fromkeys(tsquery_of(q) for q in query.subqueries))
         if len(parts) == 1:
             return parts[0]
         joiner = " & " if isinstance(query, wq.And) else " | "
         return "(" + joiner.join(parts) + ")"
     if isinstance(query, wq.ConstantScoreQuery):
-        return tsquery_of(query.child, pairs)
+        return tsquery_of(query.child)
     raise ValueError(f"Unsupported query node {query!r}")
 
 
@@ -496,13 +446,13 @@ class PostgresIndex:
         page = max(1, min(int(page), MAX_PAGE))
         per_page = max(1, min(int(per_page), 100))
         where = _Where()
-        clauses = [f"terms @@ CAST({where.param(tsquery_of(query, pairs=True))} AS tsquery)"]
-        rank_query = where.param(tsquery_of(query))
+        clauses = [f"terms @@ CAST({where.param(tsquery_of(query))} AS tsquery)"]
         if restriction is not None:
             clauses.append(where.of(restriction))
         if exclusion is not None:
             clauses.append(f"NOT {where.of(exclusion)}")
         condition = " AND ".join(clauses)
+        q = list(where.params)[0]
 
         def work(connection) -> SearchPage:
             # The planner prices `terms @@ …` as cheap and may pick a sequential scan, which reads
@@ -524,7 +474,7 @@ class PostgresIndex:
             ranked = "terms" if outcome.total <= FULL_RANK_LIMIT else "head"
             rows = connection.execute(
                 text(
-                    f"SELECT stored, ts_rank('{RANK_WEIGHTS}', {ranked}, CAST({rank_query} AS tsquery)) AS rank "
+                    f"SELECT stored, ts_rank('{RANK_WEIGHTS}', {ranked}, CAST(:{q} AS tsquery)) AS rank "
                     f"FROM search_documents WHERE {condition} ORDER BY rank DESC, doc_id LIMIT :limit OFFSET :offset"
                 ),
                 {**where.params, "limit": per_page, "offset": (page - 1) * per_page},
