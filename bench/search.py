@@ -427,6 +427,7 @@ def main() -> None:
 
             pg = postgres_index(args.pg_url, reuse=args.pg_reuse)
             started = time.perf_counter()
+            cpu_before = os.times()
             count = pg.doc_count() if args.pg_reuse else 0
             if count < args.docs:  # nothing to reuse (or another corpus size): index
                 count = pg.rebuild(bounds, corpus_slice, processes=args.processes, on_progress=progress)
@@ -434,16 +435,22 @@ def main() -> None:
                 connection.execute(text("ANALYZE search_documents"))
                 size_mb = connection.execute(text("SELECT pg_total_relation_size('search_documents')")).scalar() / 1e6
             pg_seconds = time.perf_counter() - started
+            cpu_after = os.times()
+            python_cpu = sum(cpu_after[i] - cpu_before[i] for i in range(4))  # this process and its indexing processes
             print(f"PostgreSQL : {count:,} documents indexés en {pg_seconds:.0f} s ".replace(",", " ")
                   + f"({count / pg_seconds:.0f} documents/s, {args.processes} processus), "
-                  + f"table et index de {size_mb:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f}")
+                  + f"table et index de {size_mb:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f} ; "
+                  + f"CPU côté Python {python_cpu:.0f} s (le serveur PostgreSQL en plus)")
             print_table("PostgreSQL (search_documents, tsvector + GIN ; totaux exacts, comptes par type)",
                         time_backend(pg, candidates, args.repeat))
             pg.engine.dispose()
         if "fts5" in backends:
             fts_path = work / "fts.sqlite"
+            fts_cpu = time.process_time()
             fts_seconds = build_fts(fts_path, args.docs)
-            print(f"FTS5 : chargé en {fts_seconds:.0f} s, base de {fts_path.stat().st_size / 1e6:.0f} Mo")
+            fts_cpu = time.process_time() - fts_cpu
+            print(f"FTS5 : chargé en {fts_seconds:.0f} s (CPU {fts_cpu:.0f} s, 1 processus), base de "
+                  f"{fts_path.stat().st_size / 1e6:.0f} Mo ; charge moyenne {os.getloadavg()[0]:.1f}")
             print_table("SQLite FTS5 (référence : première page de 20 avec snippet(), et count(*))", time_fts(fts_path, candidates, args.repeat))
     finally:
         shutil.rmtree(work, ignore_errors=True)

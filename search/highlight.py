@@ -30,15 +30,21 @@ def query_terms_by_field(query: wq.Query, reader) -> dict[str, set[str]]:
     return found
 
 
-def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def _matches(text: str, terms: set[str], decided: dict[str, bool] | None = None) -> list[tuple[int, int]]:
+    """The spans of the words of `text` giving one of `terms`. `decided` (word as written →
+    whether it matches) may be shared by the texts highlighted for the same terms."""
     spans = []
     heads = heads_of(terms)
+    if decided is None:
+        decided = {}
     for match in TOKEN_RE.finditer(text):
         word = match.group(0)
-        if not may_give(word, heads):
-            continue  # cannot give any of the terms: not worth stemming
-        word_terms = terms_of(word)
-        if word_terms and any(t in terms for t in word_terms):
+        matched = decided.get(word)
+        if matched is None:
+            # A word that cannot give any of the terms is not worth stemming.
+            word_terms = terms_of(word) if may_give(word, heads) else None
+            matched = decided[word] = bool(word_terms) and any(t in terms for t in word_terms)
+        if matched:
             spans.append(match.span())
             if len(spans) >= MAX_MATCHES:
                 break
@@ -86,10 +92,11 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
     return " ".join("".join(out).split())
 
 
-def highlight(text: str, terms: set[str], width: int | None = 220, fragments: int = 2) -> str | None:
+def highlight(text: str, terms: set[str], width: int | None = 220, fragments: int = 2,
+              decided: dict[str, bool] | None = None) -> str | None:
     """`text` (or up to `fragments` passages of about `width` characters) with matching words in
-    <mark>, or None when no word matches."""
-    spans = _matches(text, terms)
+    <mark>, or None when no word matches. `decided`: see _matches (the same terms only)."""
+    spans = _matches(text, terms, decided)
     if not spans:
         return None
     if width is None:

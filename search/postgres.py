@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from whoosh import query as wq
 
-from search.analysis import PART_GAP, TOKEN_RE, FrenchAnalyzer, heads_of, may_give, terms_of
+from search.analysis import _TERM_CACHE, PART_GAP, PART_SEPARATOR, TOKEN_RE, FrenchAnalyzer, heads_of, may_give, terms_of
 from search.index import IndexMissing, SearchIndexError
 from search.schema import STORED_CONTENT_CHARS, to_index_fields
 from search.searching import MAX_PAGE, SearchPage, _hit
@@ -48,6 +48,9 @@ RANK_WEIGHTS = "{0.333, 0.1, 0.5, 1.0}"
 # holds the words come first. The total and the counts per kind stay exact.
 FULL_RANK_LIMIT = 2_000
 WRITE_BATCH = 200
+TERMS_INDEX = "ix_search_documents_terms"
+# For building the GIN index after filling an empty table (session-local, that statement only).
+REBUILD_MAINTENANCE_WORK_MEM = "256MB"
 
 SEARCH_UNAVAILABLE = (
     "La recherche est momentanément indisponible (la base de données ne répond pas). "
@@ -71,6 +74,79 @@ def _quote(term: str) -> str:
 def tsvector_of(fields: dict) -> tuple[str, int]:
     """The tsvector literal of an index document's searched fields (schema.to_index_fields), and
     the number of words of its text left out to stay under PostgreSQL's 1 MB limit."""
+    literal, _head, left_out = tsvectors_of(fields)
+    return literal, left_out
+
+
+def tsvectors_of(fields: dict) -> tuple[str, str, int]:
+    """(the tsvector literal of the searched fields, the literal of its title lexemes alone,
+    words left out). The title's literal is what `ts_filter(terms, '{a}')` gives (the title and
+    file name come first and are all weight A), made here so PostgreSQL parses one literal less.
+
+    The positions and terms are FrenchAnalyzer's (positions=True), spelled as one loop: indexing
+    spends most of its Python time here (tests/search check both agree)."""
+    lexemes: dict[str, list[str]] = {}
+    size = 0
+    left_out = 0
+    base = 1
+    head = ""
+    cache = _TERM_CACHE
+    budget = TSVECTOR_BUDGET_BYTES
+    for fieldname, weight in FIELD_WEIGHTS:
+        value = fields.get(fieldname) or ""
+        last = base
+        full = False
+        # Positions as FrenchAnalyzer gives them (StopFilter renumbering, PART_GAP per part).
+        pos = None
+        place = 0
+        for part in value.split(PART_SEPARATOR):
+            for word in TOKEN_RE.findall(part):
+                terms = cache[word] if word in cache else terms_of(word)
+                if terms is None:
+                    place += 1
+                    continue
+                pos = place if pos is None else pos + 1
+                place += 1
+                if full:
+                    left_out += len(terms)
+                    continue
+                position = base + pos
+                if position > MAX_POSITION:
+                    position = MAX_POSITION
+                if position > last:
+                    last = position
+                mark = f"{position}{weight}"
+                for term in terms:
+                    if full:
+                        left_out += 1
+                        continue
+                    found = lexemes.get(term)
+                    if found is None:
+                        cost = len(term.encode("utf-8")) + 8
+                        if size + cost > budget:
+                            full = True
+                            left_out += 1
+                            continue
+                        size += cost
+                        lexemes[term] = [mark]
+                    elif len(found) < MAX_POSITIONS_PER_LEXEME and found[-1] != mark:
+                        found.append(mark)
+                        size += 2
+            if pos is not None:
+                pos += PART_GAP
+            place += PART_GAP
+        base = last + PART_GAP
+        if weight == "A":
+            head = _literal(lexemes)
+    return _literal(lexemes), head, left_out
+
+
+def _literal(lexemes: dict[str, list[str]]) -> str:
+    return " ".join(f"{_quote(term)}:{','.join(positions)}" for term, positions in lexemes.items())
+
+
+def _tsvector_of_reference(fields: dict) -> tuple[str, int]:
+    """tsvector_of through FrenchAnalyzer's tokens (slower; the definition tests compare with)."""
     lexemes: dict[str, list[str]] = {}
     size = 0
     left_out = 0
@@ -100,13 +176,12 @@ def tsvector_of(fields: dict) -> tuple[str, int]:
                     found.append(mark)
                     size += 2
         base = last + PART_GAP
-    literal = " ".join(f"{_quote(term)}:{','.join(positions)}" for term, positions in lexemes.items())
-    return literal, left_out
+    return _literal(lexemes), left_out
 
 
 def _row(document: dict) -> dict:
     fields = to_index_fields(document)
-    terms, left_out = tsvector_of(fields)
+    terms, head, left_out = tsvectors_of(fields)
     stored = {k: v for k, v in document.items() if k != "fingerprint"}
     stored["content"] = document["content"][:STORED_CONTENT_CHARS]
     return {
@@ -124,6 +199,7 @@ def _row(document: dict) -> dict:
         "fingerprint": document["fingerprint"],
         "stored": json.dumps(stored, ensure_ascii=False, default=str),
         "terms": terms,
+        "head": head,
         "words_left_out": left_out,
     }
 
@@ -133,7 +209,7 @@ UPSERT = text(
     "bloc_ids, criterion_ids, kind, is_current, is_live, fingerprint, stored, terms, head, words_left_out) VALUES "
     "(:doc_id, :evidence_id, :portfolio_id, :candidate_id, :certification_id, :submission_id, :bloc_ids, :criterion_ids, "
     ":kind, :is_current, :is_live, :fingerprint, :stored, CAST(:terms AS tsvector), "
-    "ts_filter(CAST(:terms AS tsvector), '{a}'), :words_left_out) "
+    "CAST(:head AS tsvector), :words_left_out) "
     "ON CONFLICT (doc_id) DO UPDATE SET evidence_id = EXCLUDED.evidence_id, portfolio_id = EXCLUDED.portfolio_id, "
     "candidate_id = EXCLUDED.candidate_id, certification_id = EXCLUDED.certification_id, "
     "submission_id = EXCLUDED.submission_id, bloc_ids = EXCLUDED.bloc_ids, criterion_ids = EXCLUDED.criterion_ids, "
@@ -247,17 +323,23 @@ def _highlight_terms(query: wq.Query) -> tuple[set[str], tuple[str, ...]]:
     return terms, tuple(sorted(prefixes))
 
 
-def _terms_for(stored: dict, terms: set[str], prefixes: tuple[str, ...]) -> dict[str, set[str]]:
+def _terms_for(stored: dict, terms: set[str], prefixes: tuple[str, ...], decided: dict) -> dict[str, set[str]]:
+    """The terms to mark in one hit: the query's, and those of its words that begin with one of
+    its prefixes. `decided` (word → its terms beginning with a prefix) is shared by the hits of a
+    page: they repeat the same words."""
     found = set(terms)
     if prefixes:
         heads = heads_of(prefixes)
+        words: set[str] = set()  # each distinct word once
         for fieldname in ("title", "filename", "description", "justifications", "content"):
-            for word in TOKEN_RE.findall(stored.get(fieldname) or ""):
-                if not may_give(word, heads):
-                    continue
-                for term in terms_of(word) or ():
-                    if term.startswith(prefixes):
-                        found.add(term)
+            words.update(TOKEN_RE.findall(stored.get(fieldname) or ""))
+        for word in words:
+            given = decided.get(word)
+            if given is None:
+                given = decided[word] = tuple(
+                    term for term in (terms_of(word) or ()) if term.startswith(prefixes)
+                ) if may_give(word, heads) else ()
+            found.update(given)
     return {"title": found, "body": found, "content": found}
 
 
@@ -398,9 +480,19 @@ class PostgresIndex:
                 {**where.params, "limit": per_page, "offset": (page - 1) * per_page},
             ).all()
             terms, prefixes = _highlight_terms(query) if snippets else (set(), ())
-            for stored_text, rank in rows:
-                stored = json.loads(stored_text)
-                outcome.hits.append(_hit(stored, float(rank or 0.0), _terms_for(stored, terms, prefixes) if snippets else {}))
+            hits = [(json.loads(stored_text), float(rank or 0.0)) for stored_text, rank in rows]
+            marked: dict = {}
+            if snippets:
+                # The terms to mark, for the whole page: the query's, and those of the hits' words
+                # that begin with one of its prefixes (a word of a hit gives the same terms in any
+                # hit, so one set serves all and the highlighter's memo is shared).
+                decided: dict[str, tuple[str, ...]] = {}
+                found = set(terms)
+                for stored, _rank in hits:
+                    found |= _terms_for(stored, terms, prefixes, decided)["title"]
+                page_terms = {"title": found, "body": found, "content": found}
+            for stored, rank in hits:
+                outcome.hits.append(_hit(stored, rank, page_terms if snippets else {}, marked))
             return outcome
 
         return self._run(work)
@@ -413,6 +505,31 @@ class PostgresIndex:
         """Write every chunk's documents (upserts: searches keep answering), then delete the rows
         no chunk wrote. With processes > 1, chunks are written by forked processes."""
         written: set[str] = set()
+        done = 0
+        # Filling an empty table (a first `flask search reindex`): no search can find anything
+        # yet, so the GIN index is built once after the load (one sort) instead of being updated
+        # row by row. A rebuild over existing rows keeps it (searches keep answering).
+        fresh = self._run(lambda c: c.execute(text("SELECT NOT EXISTS (SELECT 1 FROM search_documents)")).scalar())
+        if fresh:
+            self._run(lambda c: c.execute(text(f"DROP INDEX IF EXISTS {TERMS_INDEX}")))
+        try:
+            done = self._load(chunks, make_documents, processes, on_progress, written)
+        finally:
+            if fresh:
+                self.build_terms_index()
+        stale = sorted(set(self.fingerprints()) - written)
+        if stale:
+            self.delete_documents(stale)
+        return done
+
+    def build_terms_index(self) -> None:
+        """The GIN index on `terms` (as migration 0009 makes it) when it is missing."""
+        def work(connection):
+            connection.execute(text(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'"))
+            connection.execute(text(f"CREATE INDEX IF NOT EXISTS {TERMS_INDEX} ON search_documents USING gin (terms)"))
+        self._run(work)
+
+    def _load(self, chunks, make_documents, processes, on_progress, written: set[str]) -> int:
         done = 0
         if processes > 1 and len(chunks) > 1:
             context = multiprocessing.get_context("fork")
@@ -433,7 +550,4 @@ class PostgresIndex:
                 done += count
                 if on_progress:
                     on_progress(done)
-        stale = sorted(set(self.fingerprints()) - written)
-        if stale:
-            self.delete_documents(stale)
         return done

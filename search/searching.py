@@ -161,17 +161,23 @@ def run_search(
         outcome.kind_counts = {kind: count for kind, count in results.groups("kind").items() if kind}
     terms = query_terms_by_field(query, searcher.reader()) if snippets else {}
     start = (page - 1) * per_page
+    decided: dict = {}
     for hit in results[start:start + per_page]:
-        outcome.hits.append(_hit(hit.fields(), float(hit.score or 0.0), terms))
+        outcome.hits.append(_hit(hit.fields(), float(hit.score or 0.0), terms, decided))
     return outcome
 
 
-def _snippet(stored: dict, terms: dict[str, set[str]]) -> tuple[Markup, str]:
+def _decided_for(decided: dict | None, terms: set[str]) -> dict[str, bool] | None:
+    """The page-wide memo of highlight() for one set of terms (the hits of a page share their words)."""
+    return None if decided is None else decided.setdefault(frozenset(terms), {})
+
+
+def _snippet(stored: dict, terms: dict[str, set[str]], decided: dict | None = None) -> tuple[Markup, str]:
     for fieldname in SNIPPET_FIELDS:
         text = stored.get(fieldname) or ""
         wanted = terms.get(STORED_TEXT_FIELDS[fieldname])
         if text and wanted:
-            html = highlight(text, wanted, width=SNIPPET_CHARS)
+            html = highlight(text, wanted, width=SNIPPET_CHARS, decided=_decided_for(decided, wanted))
             if html:
                 return Markup(html), fieldname
     for fieldname in ("description", "content", "justifications"):
@@ -181,10 +187,13 @@ def _snippet(stored: dict, terms: dict[str, set[str]]) -> tuple[Markup, str]:
     return Markup(""), ""
 
 
-def _hit(stored: dict, score: float, terms: dict[str, set[str]]) -> SearchHit:
+def _hit(stored: dict, score: float, terms: dict[str, set[str]], decided: dict | None = None) -> SearchHit:
+    """One hit as the page shows it. `decided`: a dict shared by the hits of one page (memo of
+    the highlighter, keyed by terms)."""
     title = stored.get("title") or ""
-    title_html = highlight(title, terms["title"], width=None) if terms.get("title") else None
-    snippet_html, snippet_field = _snippet(stored, terms)
+    title_html = highlight(title, terms["title"], width=None, decided=_decided_for(decided, terms["title"])) \
+        if terms.get("title") else None
+    snippet_html, snippet_field = _snippet(stored, terms, decided)
     version_id = stored.get("version_id")
     return SearchHit(
         evidence_id=int(stored["evidence_id"]),

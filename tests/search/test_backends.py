@@ -2,12 +2,17 @@
 text, long queries, the PostgreSQL index unreachable, `flask search check` on each backend."""
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from search import search
 from search.cli import cli as search_cli
-from search.postgres import SEARCH_UNAVAILABLE, TSVECTOR_BUDGET_BYTES, PostgresIndex, SearchUnavailable, tsvector_of
+from search.postgres import (
+    SEARCH_UNAVAILABLE, TSVECTOR_BUDGET_BYTES, PostgresIndex, SearchUnavailable, _tsvector_of_reference, tsvector_of,
+    tsvectors_of,
+)
 from search.query import parse_query
 from tests import factories
 
@@ -149,3 +154,65 @@ def test_a_broad_search_on_postgresql_ranks_on_titles_and_keeps_exact_totals(wor
     assert {h.evidence_id for h in broad.hits} == {h.evidence_id for h in exact.hits} == {in_text.id, in_title.id}
     assert broad.hits[0].evidence_id == in_title.id
     assert "<mark>" in str(broad.hits[1].snippet_html)
+
+
+# --- the PostgreSQL tsvector, made in one loop -----------------------------------------------
+
+_LEXEME_RE = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
+
+
+def _parse_tsvector(literal: str) -> tuple[dict[str, set[int]], set[str]]:
+    """(lexeme → positions, lexemes without positions) of a tsvector literal."""
+    positions: dict[str, set[int]] = {}
+    bare: set[str] = set()
+    for match in _LEXEME_RE.finditer(literal):
+        lexeme = match.group(1).replace("''", "'")
+        if match.group(2):
+            positions[lexeme] = {int(p.rstrip("ABCD")) for p in match.group(2).split(",")}
+        else:
+            bare.add(lexeme)
+    return positions, bare
+
+
+_ODD_FIELDS = [
+    {"title": "Sécurité configurée\x1eles l'adresse-ip", "body": "les les é\x1e\x1eSECURITE " * 50,
+     "content": "journal des événements ; mot de passe " * 3000},
+    {"title": "", "body": "pare-feu\x1e\x1epare-feu", "content": " ".join(f"jeton{n:05d} a b" for n in range(20_000))},
+    {"title": "Journal énorme", "body": "", "content": "début " + " ".join(f"jeton{n:07d}" for n in range(150_000))},
+]
+
+
+@pytest.mark.parametrize("fields", _ODD_FIELDS, ids=["accents-and-parts", "past-the-last-position", "past-1-MB"])
+def test_the_one_loop_tsvector_has_the_analyzer_s_lexemes_and_positions(fields):
+    literal, head, left_out = tsvectors_of(fields)
+    reference, reference_left_out = _tsvector_of_reference(fields)
+    assert literal == reference
+    assert left_out == reference_left_out
+    # What ts_filter(terms, '{a}') keeps: the title's lexemes, which come first.
+    assert _parse_tsvector(head) == (_parse_tsvector(tsvectors_of({"title": fields["title"]})[0])[0], set())
+
+
+def test_a_first_reindex_on_postgresql_builds_the_gin_index_after_loading(world, search_app, text_version):
+    """An empty table (a first `flask search reindex`) is filled without the GIN index, which is
+    built once at the end; a reindex over existing rows keeps it (searches keep answering)."""
+    if search_app.config["SEARCH_BACKEND"] != "postgresql":
+        pytest.skip("l'index GIN est propre à PostgreSQL")
+    from search.services import search_index
+
+    evidence = factories.make_evidence(world["portfolio_a"], title="Règles du pare-feu")
+    text_version(evidence, "Le pare-feu bloque le port 23 ; mot de passe changé.\n", "regles.log")
+    index = search_index()
+    index.delete_documents(index.fingerprints())
+    assert index.doc_count() == 0
+
+    def gin_indexes() -> int:
+        with index.engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_search_documents_terms' AND indexdef LIKE '%gin%'"
+            )).scalar()
+
+    for _run in range(2):  # from empty, then over the rows the first run wrote
+        outcome = search_app.test_cli_runner().invoke(search_cli.cli, ["reindex"])
+        assert outcome.exit_code == 0, outcome.output
+        assert gin_indexes() == 1
+        assert [h.evidence_id for h in search(world["candidate_a"], '"mot de passe"').hits] == [evidence.id]
