@@ -173,12 +173,16 @@ def snapshot_digest(snapshot: dict) -> str:
 
 
 def _estimate_jobs(portfolio: Portfolio) -> list:
-    """The portfolio's estimate jobs, newest first."""
+    """The portfolio's latest estimate jobs, newest first (filtered in SQL: the newest jobs of all
+    portfolios may hold none of this one's)."""
     from jobs.models import Job
 
-    jobs = db.session.scalars(
-        select(Job).where(Job.kind == PAGE_ESTIMATE_JOB).order_by(Job.created_at.desc()).limit(50)).all()
-    return [job for job in jobs if (job.params or {}).get("portfolio_id") == portfolio.id]
+    return db.session.scalars(
+        select(Job)
+        .where(Job.kind == PAGE_ESTIMATE_JOB, Job.params["portfolio_id"].as_integer() == portfolio.id)
+        .order_by(Job.created_at.desc())
+        .limit(20)
+    ).all()
 
 
 def _laid_out(job, digest: str) -> bool:

@@ -104,3 +104,30 @@ def test_one_page_estimate_waits_per_portfolio_and_lays_out_the_content_it_finds
     assert layout_pages(portfolio) == job.result["pages"] >= 4
     refresh_layout_estimate(portfolio)  # up to date: nothing to queue
     assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 1
+
+
+def test_a_portfolio_keeps_its_estimate_however_many_other_portfolios_were_estimated_since(app_ctx, make_user):
+    """Each portfolio's estimate is found among its own jobs, not among the newest of everyone's:
+    otherwise, with many active portfolios, every page view would queue the estimate again."""
+    from datetime import timedelta
+
+    from accounts.models import Role
+    from core.timeutil import utcnow
+    from portfolio.coverage import PAGE_ESTIMATE_JOB, layout_digest, layout_pages, refresh_layout_estimate
+    from tests import factories
+
+    portfolio = factories.make_portfolio(make_user(Role.CANDIDATE))
+    factories.make_evidence(portfolio, title="Journal du pare-feu")
+    earlier = utcnow() - timedelta(hours=1)
+    db.session.add(Job(id="66666666-6666-6666-6666-666666666666", kind=PAGE_ESTIMATE_JOB, title="Estimation",
+                       state=JobState.DONE.value, created_at=earlier, params={"portfolio_id": portfolio.id},
+                       result={"pages": 7, "digest": layout_digest(portfolio)}))
+    for n in range(80):
+        db.session.add(Job(id=f"77777777-7777-7777-7777-{n:012d}", kind=PAGE_ESTIMATE_JOB, title="Estimation",
+                           state=JobState.DONE.value, params={"portfolio_id": portfolio.id + 1000 + n},
+                           result={"pages": 3, "digest": "autre"}))
+    db.session.commit()
+
+    assert layout_pages(portfolio) == 7
+    refresh_layout_estimate(portfolio)
+    assert db.session.query(Job).filter_by(kind=PAGE_ESTIMATE_JOB).count() == 81  # nothing queued again
