@@ -50,6 +50,10 @@ class EvidenceRef:
     title: str
     status: str
 
+    @property
+    def status_label(self) -> str:
+        return EvidenceStatus(self.status).label
+
 
 @dataclass
 class CriterionCoverage:
